@@ -1,0 +1,82 @@
+"""The one scoping chokepoint: which organizations a user may see, and which roles he holds where.
+
+A grant (user, organization, role, period) covers the organization's whole subtree as the tree
+stands today (a path-prefix match). Every role may read; writing needs the role the service names.
+Superusers see and may do everything. Out-of-scope objects are answered exactly like missing ones.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, TypeVar
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangvu.accounts.models import Grant, Role
+from dangvu.core.errors import NotPermitted
+from dangvu.organizations.models import Organization
+
+M = TypeVar("M", bound=models.Model)
+
+
+def active_grants(user: Any, on: date | None = None) -> list[Grant]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    on = on or timezone.localdate()
+    return list(Grant.objects.active_on(on).filter(user=user).select_related("organization"))
+
+
+def _covering(paths: Iterable[str], field: str) -> Q:
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{f"{field}__startswith": path})
+    return condition
+
+
+def subtree_filter(user: Any, field: str = "path", on: date | None = None) -> Q | None:
+    """A filter on ``field`` (an organization path) limited to the user's grants; None means all."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return None
+    return _covering({g.organization.path for g in active_grants(user, on)}, field)
+
+
+def scope(queryset: models.QuerySet[M], user: Any, path_field: str) -> models.QuerySet[M]:
+    """``queryset`` restricted to rows whose organization path lies under one of the user's grants."""
+    condition = subtree_filter(user, path_field)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def visible_organizations(user: Any) -> models.QuerySet[Organization]:
+    return scope(Organization.objects.all(), user, "path")
+
+
+def get_or_404(queryset: models.QuerySet[M], **lookup: Any) -> M:
+    """One object of an already scoped queryset; missing and out of scope both answer 404."""
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def has_role(user: Any, role: Role | str, *organizations: Organization) -> bool:
+    """Whether one active grant with ``role`` covers every organization given."""
+    if not getattr(user, "is_active", False):
+        return False
+    if user.is_superuser:
+        return True
+    return any(
+        grant.role == role and all(org.path.startswith(grant.organization.path) for org in organizations)
+        for grant in active_grants(user)
+    )
+
+
+def require_role(user: Any, role: Role | str, *organizations: Organization) -> None:
+    """Refuse with a clear message unless one grant with ``role`` covers all the organizations."""
+    if not has_role(user, role, *organizations):
+        raise NotPermitted(
+            _("You need the %(role)s role on %(organizations)s (or on an organization above it).")
+            % {"role": Role(role).label, "organizations": ", ".join(o.name for o in organizations)}
+        )

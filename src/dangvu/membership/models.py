@@ -1,0 +1,1 @@
+"""Member, the membership ledger and party age: built by the Foundation II issue."""

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "dangvu.people",
     "dangvu.accounts",
     "dangvu.membership",
+    "dangvu.demo",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -57,7 +58,7 @@ def get_or_404(queryset: models.QuerySet[M], **lookup: Any) -> M:
     """One object of an already scoped queryset; missing and out of scope both answer 404."""
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 
@@ -68,7 +69,8 @@ def has_role(user: Any, role: Role | str, *organizations: Organization) -> bool:
     if user.is_superuser:
         return True
     return any(
-        grant.role == role and all(org.path.startswith(grant.organization.path) for org in organizations)
+        grant.role == role
+        and all(org.path.startswith(grant.organization.path) for org in organizations)
         for grant in active_grants(user)
     )
 

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 class CatalogueItem(models.Model):
     """A row of a small reference list; ``code`` is stable and used by imports and reports."""
 
-    code = models.CharField(_("code"), max_length=16, primary_key=True)
+    # 32, not 16: codes such as "front_and_mass_organization" must fit on PostgreSQL
+    code = models.CharField(_("code"), max_length=32, primary_key=True)
     name = models.CharField(_("name"), max_length=200)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     source = models.CharField(_("source"), max_length=300, blank=True)
@@ -22,13 +23,23 @@ class CatalogueItem(models.Model):
         return self.name
 
 
+class GroupedCatalogueItem(CatalogueItem):
+    """A catalogue row that the standard reports may count together with other rows."""
+
+    # e.g. "cao cấp" and "cử nhân" are one column of the political-theory statistics
+    report_group = models.CharField(_("report group"), max_length=32, blank=True)
+
+    class Meta(CatalogueItem.Meta):
+        abstract = True
+
+
 class Ethnicity(CatalogueItem):
     """An ethnic group, coded after QĐ 121-TCTK/PPCĐ (1979); 55 foreigners, 56 unknown."""
 
     numbering = models.CharField(_("numbering"), max_length=60, default="QĐ 121-TCTK/PPCĐ 1979")
     aliases = models.CharField(_("other spellings"), max_length=300, blank=True)
     other_names = models.CharField(_("other names"), max_length=500, blank=True)
-    is_minority = models.BooleanField(_("ethnic minority"), null=True)
+    is_minority = models.BooleanField(_("ethnic minority"), null=True, blank=True)
 
     class Meta(CatalogueItem.Meta):
         verbose_name = _("ethnic group")
@@ -47,7 +58,7 @@ class Religion(CatalogueItem):
         verbose_name_plural = _("religions")
 
 
-class GeneralEducation(CatalogueItem):
+class GeneralEducation(GroupedCatalogueItem):
     """A level of general education (giáo dục phổ thông), as the statistics count it."""
 
     class Meta(CatalogueItem.Meta):
@@ -55,7 +66,7 @@ class GeneralEducation(CatalogueItem):
         verbose_name_plural = _("general education levels")
 
 
-class ProfessionalQualification(CatalogueItem):
+class ProfessionalQualification(GroupedCatalogueItem):
     """A level of professional qualification (trình độ chuyên môn)."""
 
     class Meta(CatalogueItem.Meta):
@@ -63,7 +74,7 @@ class ProfessionalQualification(CatalogueItem):
         verbose_name_plural = _("professional qualification levels")
 
 
-class PoliticalTheory(CatalogueItem):
+class PoliticalTheory(GroupedCatalogueItem):
     """A level of political theory (lý luận chính trị)."""
 
     class Meta(CatalogueItem.Meta):
@@ -71,7 +82,7 @@ class PoliticalTheory(CatalogueItem):
         verbose_name_plural = _("political theory levels")
 
 
-class OccupationGroup(CatalogueItem):
+class OccupationGroup(GroupedCatalogueItem):
     """An occupation group used by the member statistics."""
 
     class Meta(CatalogueItem.Meta):
@@ -115,7 +126,11 @@ class Province(models.Model):
     full_name = models.CharField(_("full name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=60)
     successor = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="predecessors",
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="predecessors",
         verbose_name=_("merged into"),
     )
 
@@ -166,7 +181,11 @@ class AuditEntry(models.Model):
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("actor"),
     )
     action = models.CharField(_("action"), max_length=80, db_index=True)
@@ -199,3 +218,55 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit entries are never deleted.")
+
+
+class RuleVersion(models.Model):
+    """One version of a rule's parameters, in force over [valid_from, valid_to), with the text
+    it comes from. ``organization`` is set for a version that a province (or any level) sets
+    for its own subtree; the nearest such version wins over the national one."""
+
+    key = models.CharField(_("rule"), max_length=80)
+    organization = models.ForeignKey(
+        "organizations.Organization", models.PROTECT, null=True, blank=True,
+        verbose_name=_("set by"),
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid until"), null=True, blank=True)
+    params = models.JSONField(_("parameters"))
+    citation = models.TextField(_("citation"))
+
+    class Meta:
+        verbose_name = _("rule version")
+        verbose_name_plural = _("rule versions")
+        ordering = ["key", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "organization", "valid_from"], name="rule_version_unique_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.valid_from:%d/%m/%Y})"
+
+
+class DayKind(models.TextChoices):
+    DAY_OFF = "day_off", _("day off")
+    WORKING_SATURDAY = "working_saturday", _("working Saturday")
+
+
+class DayOverride(models.Model):
+    """A public-sector day off or make-up working Saturday announced by a decision; it overrides
+    the holidays package for that date."""
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=DayKind)
+    name = models.CharField(_("name"), max_length=200)
+    basis = models.CharField(_("basis"), max_length=200)
+
+    class Meta:
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.name}"

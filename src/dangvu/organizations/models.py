@@ -24,7 +24,11 @@ class Organization(models.Model):
         OrganizationCategory, models.PROTECT, null=True, blank=True, verbose_name=_("category")
     )
     parent = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("parent organization"),
     )
     path = models.CharField(_("path"), max_length=255, editable=False)
@@ -49,7 +53,9 @@ class Organization(models.Model):
         ]
         indexes = [
             # today's subtree: path LIKE '/1/5/%'
-            models.Index(fields=["path"], name="org_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["path"], name="org_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
         ]
 
     def __str__(self) -> str:
@@ -75,7 +81,11 @@ class OrganizationVersion(models.Model):
         OrganizationCategory, models.PROTECT, null=True, blank=True, verbose_name=_("category")
     )
     parent = models.ForeignKey(
-        Organization, models.PROTECT, null=True, blank=True, related_name="+",
+        Organization,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("parent organization"),
     )
     change = models.CharField(_("change"), max_length=20)

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from dangvu.accounts import scoping
-from dangvu.organizations.models import Organization, OrganizationVersion
+from dangvu.organizations.models import Organization, OrganizationVersion, Power
 
 
 def organizations_for(user: Any) -> QuerySet[Organization]:
@@ -84,3 +84,24 @@ def _set_depths(nodes: list[NodeAsOf], depth: int = 0) -> None:
 def node_as_of(organization: Organization, on: date) -> OrganizationVersion | None:
     """The organization's name, kind, category and parent on ``on`` (None if not alive then)."""
     return versions_on(on).filter(organization=organization).first()
+
+
+# The kind's flag that gives each power by default, when no delegation row says otherwise.
+POWER_DEFAULTS = {Power.DECIDE_ADMISSION: "may_decide_admission"}
+
+
+def has_power(organization: Organization, power: Power, on: date) -> bool:
+    """Whether the organization holds ``power`` on ``on``: the delegation row in force, else the
+    default of the kind it had that day."""
+    row = (
+        organization.powers.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=on), power=power, valid_from__lte=on
+        )
+        .order_by("-valid_from")
+        .first()
+    )
+    if row is not None:
+        return row.allowed
+    version = node_as_of(organization, on)
+    kind = version.kind if version else organization.kind
+    return bool(getattr(kind, POWER_DEFAULTS[power]))

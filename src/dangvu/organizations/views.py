@@ -13,4 +13,6 @@ def home(request: HttpRequest) -> HttpResponse:
     """The organizations of the user's scope as an indented tree."""
     today = timezone.localdate()
     organizations = selectors.live_organizations_for(request.user, today).order_by("path")
-    return render(request, "organizations/home.html", {"organizations": organizations, "today": today})
+    return render(
+        request, "organizations/home.html", {"organizations": organizations, "today": today}
+    )

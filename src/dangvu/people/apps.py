@@ -6,3 +6,6 @@ class PeopleConfig(AppConfig):
     name = "dangvu.people"
     label = "people"
     verbose_name = _("People")
+
+    def ready(self) -> None:
+        from dangvu.people import receivers  # noqa: F401  (connects the restructuring hooks)

@@ -102,6 +102,10 @@ class DatedAttribute(models.Model):
         abstract = True
         ordering = ["person_id", "valid_from"]
 
+    def __str__(self) -> str:
+        since = f" ({self.valid_from:%d/%m/%Y})" if self.valid_from else ""
+        return f"{self._meta.verbose_name}: {self.person_id}{since}"
+
 
 class EducationRecord(DatedAttribute):
     """General education reached (e.g. 12/12) from a date."""

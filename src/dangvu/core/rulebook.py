@@ -1,0 +1,98 @@
+"""The rulebook: versioned, cited rule parameters (``core.RuleVersion``).
+
+A record is judged by the version in force on its own date. ``Rulebook.load()`` reads every
+version once (the table is small), so a service or a bulk job asks as often as it likes without
+a query per question::
+
+    rules = Rulebook.load()
+    rules.get("probation", on=ceremony_date, organization=cell)["months"]
+
+A version set for an organization (a province's own rule) wins inside its subtree over the
+national one; the nearest organization wins.
+"""
+
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from dangvu.core.errors import DomainError
+
+RULES_FILE = "rules.toml"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The parameters of one rule version, with what explains them."""
+
+    key: str
+    valid_from: date
+    valid_to: date | None
+    params: dict[str, Any]
+    citation: str
+    organization_id: int | None = None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.params[name]
+
+    def covers(self, on: date) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
+
+
+class Rulebook:
+    """All rule versions in memory; ``get`` answers which one is in force."""
+
+    def __init__(self, rules: list[Rule]):
+        self._by_key: dict[str, list[Rule]] = defaultdict(list)
+        for rule in rules:
+            self._by_key[rule.key].append(rule)
+
+    @classmethod
+    def load(cls) -> "Rulebook":
+        from dangvu.core.models import RuleVersion
+
+        return cls([
+            Rule(v.key, v.valid_from, v.valid_to, v.params, v.citation, v.organization_id)
+            for v in RuleVersion.objects.all()
+        ])
+
+    def find(self, key: str, *, on: date, organization: Any = None) -> Rule | None:
+        """The version in force on ``on`` for ``organization`` (its nearest level that set one,
+        else the national one), or None when no version covers the date."""
+        candidates = [r for r in self._by_key.get(key, []) if r.covers(on)]
+        ancestors = organization.ancestor_ids() if organization is not None else []
+        for organization_id in reversed(ancestors):
+            for rule in candidates:
+                if rule.organization_id == organization_id:
+                    return rule
+        return next((r for r in candidates if r.organization_id is None), None)
+
+    def get(self, key: str, *, on: date, organization: Any = None) -> Rule:
+        rule = self.find(key, on=on, organization=organization)
+        if rule is None:
+            raise DomainError(
+                _("No version of the rule %(key)s is in force on %(date)s.")
+                % {"key": key, "date": on.strftime("%d/%m/%Y")}
+            )
+        return rule
+
+
+def read_rules_file(path: Any) -> list[dict[str, Any]]:
+    with open(path, "rb") as file:
+        return list(tomllib.load(file)["rule"])
+
+
+def load_national_rules(apps: Any, schema_editor: Any = None) -> None:
+    """Create or update the national versions from core/data/rules.toml (run by migration)."""
+    from dangvu.core.catalogues import DATA_DIR
+
+    model = apps.get_model("core", "RuleVersion")
+    for row in read_rules_file(DATA_DIR / RULES_FILE):
+        model.objects.update_or_create(
+            key=row["key"], organization=None, valid_from=row["valid_from"],
+            defaults={"valid_to": row.get("valid_to"), "params": row["params"],
+                      "citation": row["citation"]},
+        )

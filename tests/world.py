@@ -34,21 +34,40 @@ def category(code: str) -> OrganizationCategory | None:
     return OrganizationCategory.objects.filter(code=code).first()
 
 
-def make_org(actor: User, code: str, name: str, kind_code: str, parent: Organization | None,
-             category_code: str = "", on: date = FOUNDED) -> Organization:
+def make_org(
+    actor: User,
+    code: str,
+    name: str,
+    kind_code: str,
+    parent: Organization | None,
+    category_code: str = "",
+    on: date = FOUNDED,
+) -> Organization:
     return organizations.establish(
-        actor=actor, code=code, name=name, kind=kind(kind_code), parent=parent, on=on,
+        actor=actor,
+        code=code,
+        name=name,
+        kind=kind(kind_code),
+        parent=parent,
+        on=on,
         category=category(category_code) if category_code else None,
     )
 
 
-def make_user(actor: User, username: str, *grants: tuple[Organization, Role],
-              valid_to: date | None = None) -> User:
+def make_user(
+    actor: User, username: str, *grants: tuple[Organization, Role], valid_to: date | None = None
+) -> User:
     """A user with the given grants, valid from FOUNDED (until ``valid_to`` if given)."""
     user = User.objects.create_user(username=username)  # no password: tests use force_login
     for organization, role in grants:
-        accounts.grant_role(actor=actor, user=user, organization=organization, role=role,
-                            valid_from=FOUNDED, valid_to=valid_to)
+        accounts.grant_role(
+            actor=actor,
+            user=user,
+            organization=organization,
+            role=role,
+            valid_from=FOUNDED,
+            valid_to=valid_to,
+        )
     return user
 
 
@@ -61,16 +80,22 @@ def build_world() -> SimpleNamespace:
     w.commune_a1 = make_org(root, "A1", "Đảng bộ xã A1", "upper", w.province_a, "commune")
     w.commune_a2 = make_org(root, "A2", "Đảng bộ phường A2", "upper", w.province_a, "ward")
     w.commune_b1 = make_org(root, "B1", "Đảng bộ xã B1", "upper", w.province_b, "commune")
-    w.cell_a1 = make_org(root, "A1-01", "Chi bộ thôn Đông", "grassroots_cell", w.commune_a1, "village")
-    w.cell_a2 = make_org(root, "A2-01", "Chi bộ tổ dân phố 1", "grassroots_cell", w.commune_a2,
-                         "residential_group")
-    w.cell_b1 = make_org(root, "B1-01", "Chi bộ thôn Bắc", "grassroots_cell", w.commune_b1, "village")
+    w.cell_a1 = make_org(
+        root, "A1-01", "Chi bộ thôn Đông", "grassroots_cell", w.commune_a1, "village"
+    )
+    w.cell_a2 = make_org(
+        root, "A2-01", "Chi bộ tổ dân phố 1", "grassroots_cell", w.commune_a2, "residential_group"
+    )
+    w.cell_b1 = make_org(
+        root, "B1-01", "Chi bộ thôn Bắc", "grassroots_cell", w.commune_b1, "village"
+    )
     w.admin_a = make_user(root, "admin_a", (w.province_a, Role.ADMIN))
     w.viewer_a = make_user(root, "viewer_a", (w.province_a, Role.VIEWER))
     w.clerk_a1 = make_user(root, "clerk_a1", (w.commune_a1, Role.CLERK))
     w.approver_a1 = make_user(root, "approver_a1", (w.commune_a1, Role.APPROVER))
-    w.secretary_a1 = make_user(root, "secretary_a1", (w.cell_a1, Role.CLERK),
-                               (w.cell_a1, Role.APPROVER))
+    w.secretary_a1 = make_user(
+        root, "secretary_a1", (w.cell_a1, Role.CLERK), (w.cell_a1, Role.APPROVER)
+    )
     w.clerk_b1 = make_user(root, "clerk_b1", (w.commune_b1, Role.CLERK))
     w.outsider = make_user(root, "outsider")
     yesterday = timezone.localdate() - timedelta(days=1)
@@ -94,9 +119,14 @@ def person_factory(db: None):
 
     def make(home: Organization, **fields):
         root = User.objects.filter(is_superuser=True).first()
-        values = {"full_name": f"Nguyễn Văn Thử {next(counter)}", "gender": "male",
-                  "birth_year": 1980, "ethnicity": Ethnicity.objects.get(code="01"),
-                  "religion": Religion.objects.get(name="Không"), **fields}
+        values = {
+            "full_name": f"Nguyễn Văn Thử {next(counter)}",
+            "gender": "male",
+            "birth_year": 1980,
+            "ethnicity": Ethnicity.objects.get(code="01"),
+            "religion": Religion.objects.get(name="Không"),
+            **fields,
+        }
         return people.create_person(actor=root, home_organization=home, **values)
 
     return make

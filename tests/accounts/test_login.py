@@ -13,8 +13,7 @@ LOGIN = reverse("admin:login")
 
 
 def attempt(client, username, password, address="10.0.0.1"):
-    return client.post(LOGIN, {"username": username, "password": password},
-                       REMOTE_ADDR=address)
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 @pytest.fixture
@@ -46,12 +45,22 @@ def test_an_administrator_can_unlock_a_locked_user(client, staff):
 
 
 def test_an_admin_creates_users_only_inside_his_subtree(world):
-    user = services.create_user(actor=world.admin_a, username="thu_ky_a2", password=None,
-                                organization=world.commune_a2, role=Role.CLERK)
+    user = services.create_user(
+        actor=world.admin_a,
+        username="thu_ky_a2",
+        password=None,
+        organization=world.commune_a2,
+        role=Role.CLERK,
+    )
     assert user.grants.get().organization == world.commune_a2
     with pytest.raises(NotPermitted):
-        services.create_user(actor=world.admin_a, username="thu_ky_b", password=None,
-                             organization=world.commune_b1, role=Role.CLERK)
+        services.create_user(
+            actor=world.admin_a,
+            username="thu_ky_b",
+            password=None,
+            organization=world.commune_b1,
+            role=Role.CLERK,
+        )
 
 
 def test_only_an_admin_over_the_user_may_reset_his_password(world):

@@ -19,10 +19,14 @@ def seed(**options) -> None:
 
 
 def digest() -> str:
-    rows = [*Organization.objects.order_by("code").values_list("code", "name", "parent__code",
-                                                                "dissolved_on"),
-            *Person.objects.order_by("id").values_list("full_name", "birth_year", "birth_month",
-                                                       "ethnicity_id", "home_organization__code")]
+    rows = [
+        *Organization.objects.order_by("code").values_list(
+            "code", "name", "parent__code", "dissolved_on"
+        ),
+        *Person.objects.order_by("id").values_list(
+            "full_name", "birth_year", "birth_month", "ethnicity_id", "home_organization__code"
+        ),
+    ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
@@ -35,21 +39,37 @@ def test_the_replayed_reform_leaves_no_district_alive_and_every_commune_under_it
     communes = live.filter(kind__code="upper")
     assert communes.exists()
     assert all(c.parent.kind.code == "provincial" and c.commune is not None for c in communes)
-    assert not live.filter(kind__code="grassroots_committee", category__code__in=["commune", "ward"])
+    assert not live.filter(
+        kind__code="grassroots_committee", category__code__in=["commune", "ward"]
+    )
     assert {o.kind_id for o in live.filter(parent=None)} == {"central"}
 
 
 @pytest.mark.django_db
 def test_the_demo_history_shows_districts_and_old_provinces_on_30_06_2025():
     seed(as_of=date(2026, 1, 1))
+
     def kinds_under_provinces(on):
         forest = selectors.tree_as_of(on)
-        return {child.kind_id for central in forest for province in central.children
-                for child in province.children}
+        return {
+            child.kind_id
+            for central in forest
+            for province in central.children
+            for child in province.children
+        }
+
     assert kinds_under_provinces(BEFORE) == {"upper"}
-    assert all(n.commune_id for n in Organization.objects.filter(
-        pk__in=[c.organization_id for r in selectors.tree_as_of(REFORM) for p in r.children
-                for c in p.children]))
+    assert all(
+        n.commune_id
+        for n in Organization.objects.filter(
+            pk__in=[
+                c.organization_id
+                for r in selectors.tree_as_of(REFORM)
+                for p in r.children
+                for c in p.children
+            ]
+        )
+    )
     old_provinces = Organization.objects.filter(kind__code="provincial", province__version="2008")
     assert old_provinces.count() >= 2
     assert all(p.dissolved_on == REFORM for p in old_provinces)

@@ -10,7 +10,14 @@ class GrantInline(ReadOnlyInline):
 
 @admin.register(User)
 class UserAdmin(ReadOnlyAdmin):
-    list_display = ["username", "first_name", "last_name", "is_active", "is_superuser", "last_login"]
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "is_active",
+        "is_superuser",
+        "last_login",
+    ]
     search_fields = ["username", "first_name", "last_name"]
     exclude = ["password"]
     inlines = [GrantInline]

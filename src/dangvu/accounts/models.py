@@ -12,7 +12,11 @@ class User(AbstractUser):
     """A person who signs in; linked to their Person record when they have one."""
 
     person = models.OneToOneField(
-        "people.Person", models.SET_NULL, null=True, blank=True, related_name="user",
+        "people.Person",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="user",
         verbose_name=_("person"),
     )
 
@@ -40,7 +44,9 @@ class Grant(models.Model):
 
     user = models.ForeignKey(User, models.CASCADE, related_name="grants")
     organization = models.ForeignKey(
-        "organizations.Organization", models.CASCADE, related_name="grants",
+        "organizations.Organization",
+        models.CASCADE,
+        related_name="grants",
         verbose_name=_("organization"),
     )
     role = models.CharField(_("role"), max_length=10, choices=Role)

@@ -22,8 +22,16 @@ GRANT_FIELDS = ("user_id", "organization_id", "role", "valid_from", "valid_to")
 
 
 @transaction.atomic
-def create_user(*, actor: Any, username: str, password: str | None, organization: Organization,
-                role: Role, valid_from: date | None = None, **fields: Any) -> User:
+def create_user(
+    *,
+    actor: Any,
+    username: str,
+    password: str | None,
+    organization: Organization,
+    role: Role,
+    valid_from: date | None = None,
+    **fields: Any,
+) -> User:
     """Create a user together with his first grant (a user without a grant sees nothing)."""
     require_role(actor, Role.ADMIN, organization)
     if User.objects.filter(username__iexact=username).exists():
@@ -31,24 +39,42 @@ def create_user(*, actor: Any, username: str, password: str | None, organization
     user = User(username=username, **fields)
     user.set_password(password) if password else user.set_unusable_password()
     user.save()
-    audit.record("accounts.user.created", actor=actor, target=user,
-                 after=audit.snapshot(user, USER_FIELDS))
-    grant_role(actor=actor, user=user, organization=organization, role=role,
-               valid_from=valid_from or timezone.localdate())
+    audit.record(
+        "accounts.user.created", actor=actor, target=user, after=audit.snapshot(user, USER_FIELDS)
+    )
+    grant_role(
+        actor=actor,
+        user=user,
+        organization=organization,
+        role=role,
+        valid_from=valid_from or timezone.localdate(),
+    )
     return user
 
 
 @transaction.atomic
-def grant_role(*, actor: Any, user: User, organization: Organization, role: Role,
-               valid_from: date, valid_to: date | None = None) -> Grant:
+def grant_role(
+    *,
+    actor: Any,
+    user: User,
+    organization: Organization,
+    role: Role,
+    valid_from: date,
+    valid_to: date | None = None,
+) -> Grant:
     """Give ``user`` the ``role`` on ``organization``'s subtree for [valid_from, valid_to)."""
     require_role(actor, Role.ADMIN, organization)
     if valid_to is not None and valid_to <= valid_from:
         raise DomainError(_("A grant must end after it starts."), field="valid_to")
-    grant = Grant.objects.create(user=user, organization=organization, role=role,
-                                 valid_from=valid_from, valid_to=valid_to)
-    audit.record("accounts.grant.created", actor=actor, target=grant,
-                 after=audit.snapshot(grant, GRANT_FIELDS))
+    grant = Grant.objects.create(
+        user=user, organization=organization, role=role, valid_from=valid_from, valid_to=valid_to
+    )
+    audit.record(
+        "accounts.grant.created",
+        actor=actor,
+        target=grant,
+        after=audit.snapshot(grant, GRANT_FIELDS),
+    )
     return grant
 
 
@@ -61,8 +87,14 @@ def end_grant(*, actor: Any, grant: Grant, on: date, reason: str = "") -> Grant:
     before = audit.snapshot(grant, GRANT_FIELDS)
     grant.valid_to = on
     grant.save(update_fields=["valid_to"])
-    audit.record("accounts.grant.ended", actor=actor, target=grant, before=before,
-                 after=audit.snapshot(grant, GRANT_FIELDS), reason=reason)
+    audit.record(
+        "accounts.grant.ended",
+        actor=actor,
+        target=grant,
+        before=before,
+        after=audit.snapshot(grant, GRANT_FIELDS),
+        reason=reason,
+    )
     return grant
 
 
@@ -77,4 +109,3 @@ def set_password(*, actor: Any, user: User, password: str) -> User:
     user.save(update_fields=["password"])
     audit.record("accounts.user.password_reset", actor=actor, target=user)
     return user
-

@@ -3,7 +3,7 @@
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils.translation import gettext_lazy as _
 
@@ -66,15 +66,20 @@ class PartialDate:
         return str(self.year)
 
 
-def add_months(start: date, months: int) -> date:
-    """``start`` moved by whole months; a day that does not exist falls on the month's last day.
-
-    29/02/2024 + 12 months = 28/02/2025; 31/03/2025 + 1 month = 30/04/2025.
+def add_months(start: date, months: int, overflow: str = "last_day_of_month") -> date:
+    """``start`` moved by whole months. A day that does not exist in the target month falls on
+    that month's last day (29/02/2024 + 12 months = 28/02/2025; 31/03/2025 + 1 month =
+    30/04/2025), or with ``overflow="first_day_of_next_month"`` on the next month's first day.
+    The rulebook's ``dates.nonexistent_day`` says which convention is in force.
     """
     index = start.year * 12 + start.month - 1 + months
     year, month = divmod(index, 12)
     last = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(start.day, last))
+    if start.day <= last:
+        return date(year, month + 1, start.day)
+    if overflow == "first_day_of_next_month":
+        return date(year, month + 1, last) + timedelta(days=1)
+    return date(year, month + 1, last)
 
 
 def format_date(value: date | None) -> str:

@@ -227,7 +227,10 @@ class RuleVersion(models.Model):
 
     key = models.CharField(_("rule"), max_length=80)
     organization = models.ForeignKey(
-        "organizations.Organization", models.PROTECT, null=True, blank=True,
+        "organizations.Organization",
+        models.PROTECT,
+        null=True,
+        blank=True,
         verbose_name=_("set by"),
     )
     valid_from = models.DateField(_("valid from"))

@@ -54,10 +54,12 @@ class Rulebook:
     def load(cls) -> "Rulebook":
         from dangvu.core.models import RuleVersion
 
-        return cls([
-            Rule(v.key, v.valid_from, v.valid_to, v.params, v.citation, v.organization_id)
-            for v in RuleVersion.objects.all()
-        ])
+        return cls(
+            [
+                Rule(v.key, v.valid_from, v.valid_to, v.params, v.citation, v.organization_id)
+                for v in RuleVersion.objects.all()
+            ]
+        )
 
     def find(self, key: str, *, on: date, organization: Any = None) -> Rule | None:
         """The version in force on ``on`` for ``organization`` (its nearest level that set one,
@@ -92,7 +94,12 @@ def load_national_rules(apps: Any, schema_editor: Any = None) -> None:
     model = apps.get_model("core", "RuleVersion")
     for row in read_rules_file(DATA_DIR / RULES_FILE):
         model.objects.update_or_create(
-            key=row["key"], organization=None, valid_from=row["valid_from"],
-            defaults={"valid_to": row.get("valid_to"), "params": row["params"],
-                      "citation": row["citation"]},
+            key=row["key"],
+            organization=None,
+            valid_from=row["valid_from"],
+            defaults={
+                "valid_to": row.get("valid_to"),
+                "params": row["params"],
+                "citation": row["citation"],
+            },
         )

@@ -53,11 +53,16 @@ def load_day_overrides(apps: object, schema_editor: object = None) -> None:
 
     model = apps.get_model("core", "DayOverride")  # type: ignore[attr-defined]
     for row in read_rows("vn_public_sector_days_2024_2027.csv"):
-        basis = {"official": "Thông báo của Chính phủ / Bộ LĐTBXH (xem core/data/README.md)",
-                 "estimated": "ước tính theo Bộ luật Lao động Điều 111–112, chưa công bố",
-                 "provisional": "tạm tính (Nghị quyết 80-NQ/TW), chưa có trong Bộ luật Lao động"}
+        basis = {
+            "official": "Thông báo của Chính phủ / Bộ LĐTBXH (xem core/data/README.md)",
+            "estimated": "ước tính theo Bộ luật Lao động Điều 111–112, chưa công bố",
+            "provisional": "tạm tính (Nghị quyết 80-NQ/TW), chưa có trong Bộ luật Lao động",
+        }
         model.objects.update_or_create(
             date=row["date"],
-            defaults={"kind": row["kind"], "name": row["name"],
-                      "basis": basis.get(row["basis"], row["basis"])},
+            defaults={
+                "kind": row["kind"],
+                "name": row["name"],
+                "basis": basis.get(row["basis"], row["basis"]),
+            },
         )

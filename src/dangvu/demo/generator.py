@@ -75,16 +75,31 @@ class DemoBuilder:
     def pick_provinces(self) -> list[Province]:
         """Merged 2025 provinces first (they make the reform visible), chosen by the seed."""
         merged = [p for p in Province.objects.filter(version="2025") if p.predecessors.count() > 1]
-        return sorted(self.rng.sample(merged, min(self.options.provinces, len(merged))),
-                      key=lambda p: p.code)
+        return sorted(
+            self.rng.sample(merged, min(self.options.provinces, len(merged))), key=lambda p: p.code
+        )
 
-    def establish(self, code: str, name: str, kind: str, parent: Organization | None, on: date,
-                  category: str = "", **extra: Any) -> Organization:
+    def establish(
+        self,
+        code: str,
+        name: str,
+        kind: str,
+        parent: Organization | None,
+        on: date,
+        category: str = "",
+        **extra: Any,
+    ) -> Organization:
         self.stats["organizations"] += 1
-        return org.establish(actor=self.actor, code=code, name=name, kind=self.kinds[kind],
-                             parent=parent, on=on,
-                             category=self.categories.get(category) if category else None,
-                             **extra)
+        return org.establish(
+            actor=self.actor,
+            code=code,
+            name=name,
+            kind=self.kinds[kind],
+            parent=parent,
+            on=on,
+            category=self.categories.get(category) if category else None,
+            **extra,
+        )
 
     def unique_code(self, prefix: str) -> str:
         number = 1
@@ -98,8 +113,14 @@ class DemoBuilder:
         district_units: list[Organization] = []
         old_provinces = []
         for old in new_province.predecessors.order_by("code"):
-            old_org = self.establish(f"T{old.code}", f"Đảng bộ {old.full_name}", "provincial",
-                                     central, FOUNDED, province=old)
+            old_org = self.establish(
+                f"T{old.code}",
+                f"Đảng bộ {old.full_name}",
+                "provincial",
+                central,
+                FOUNDED,
+                province=old,
+            )
             old_provinces.append(old_org)
             for _ in range(2):
                 district, communes, units = self.build_district(old_org, old.code)
@@ -122,13 +143,26 @@ class DemoBuilder:
     def build_old_commune(self, district: Organization, province_code: str) -> Organization:
         ward = self.rng.random() < 0.3
         label, category = ("phường", "ward") if ward else ("xã", "commune")
-        commune = self.establish(self.unique_code(f"X{province_code}-"),
-                                 f"Đảng bộ {label} {names.place_name(self.rng)}",
-                                 "grassroots_committee", district, FOUNDED, category)
-        cell_word, cell_category = ("tổ dân phố", "residential_group") if ward else ("thôn", "village")
+        commune = self.establish(
+            self.unique_code(f"X{province_code}-"),
+            f"Đảng bộ {label} {names.place_name(self.rng)}",
+            "grassroots_committee",
+            district,
+            FOUNDED,
+            category,
+        )
+        cell_word, cell_category = (
+            ("tổ dân phố", "residential_group") if ward else ("thôn", "village")
+        )
         for number in range(1, self.rng.randint(3, 5) + 1):
-            cell = self.establish(f"{commune.code}-{number:02d}", f"Chi bộ {cell_word} {number}",
-                                  "cell", commune, FOUNDED, cell_category)
+            cell = self.establish(
+                f"{commune.code}-{number:02d}",
+                f"Chi bộ {cell_word} {number}",
+                "cell",
+                commune,
+                FOUNDED,
+                cell_category,
+            )
             self.add_people(cell, province_code)
         return commune
 
@@ -137,38 +171,77 @@ class DemoBuilder:
         enterprise."""
         place = names.place_name(self.rng)
         if self.rng.random() < 0.5:
-            unit = self.establish(self.unique_code(f"S{province_code}-"),
-                                  f"Chi bộ Trường THPT {place}", "grassroots_cell", district,
-                                  FOUNDED, "school")
+            unit = self.establish(
+                self.unique_code(f"S{province_code}-"),
+                f"Chi bộ Trường THPT {place}",
+                "grassroots_cell",
+                district,
+                FOUNDED,
+                "school",
+            )
         else:
-            unit = self.establish(self.unique_code(f"C{province_code}-"),
-                                  f"Đảng bộ Công ty cổ phần {place}", "grassroots_committee",
-                                  district, FOUNDED, "non_state_enterprise")
+            unit = self.establish(
+                self.unique_code(f"C{province_code}-"),
+                f"Đảng bộ Công ty cổ phần {place}",
+                "grassroots_committee",
+                district,
+                FOUNDED,
+                "non_state_enterprise",
+            )
             for number in (1, 2):
-                self.establish(f"{unit.code}-{number:02d}", f"Chi bộ phân xưởng {number}", "cell",
-                               unit, FOUNDED, "non_state_enterprise")
+                self.establish(
+                    f"{unit.code}-{number:02d}",
+                    f"Chi bộ phân xưởng {number}",
+                    "cell",
+                    unit,
+                    FOUNDED,
+                    "non_state_enterprise",
+                )
         self.add_people(unit, province_code)
         return unit
 
-    def replay_reform(self, central: Organization, new_province: Province,
-                      old_provinces: list[Organization], old_communes: list[Organization],
-                      district_units: list[Organization]) -> None:
+    def replay_reform(
+        self,
+        central: Organization,
+        new_province: Province,
+        old_provinces: list[Organization],
+        old_communes: list[Organization],
+        district_units: list[Organization],
+    ) -> None:
         """1/7/2025: one provincial committee, new communes under it, districts dissolved."""
-        province = self.establish(f"P{new_province.code}", f"Đảng bộ {new_province.full_name}",
-                                  "provincial", central, REFORM, province=new_province)
+        province = self.establish(
+            f"P{new_province.code}",
+            f"Đảng bộ {new_province.full_name}",
+            "provincial",
+            central,
+            REFORM,
+            province=new_province,
+        )
         new_communes = list(Commune.objects.filter(province=new_province).order_by("code"))
         groups = self.group(old_communes, self.options.communes_per_province)
         successors = []
-        for commune, sources in zip(self.rng.sample(new_communes, len(groups)), groups, strict=True):
+        for commune, sources in zip(
+            self.rng.sample(new_communes, len(groups)), groups, strict=True
+        ):
             category = {"phường": "ward", "đặc khu": "special_zone"}.get(commune.kind, "commune")
-            successor = self.establish(f"P{new_province.code}-{commune.code}",
-                                       f"Đảng bộ {commune.name.lower().capitalize()}", "upper",
-                                       province, REFORM, category, commune=commune)
+            successor = self.establish(
+                f"P{new_province.code}-{commune.code}",
+                f"Đảng bộ {commune.name.lower().capitalize()}",
+                "upper",
+                province,
+                REFORM,
+                category,
+                commune=commune,
+            )
             org.merge(actor=self.actor, sources=sources, into=successor, on=REFORM)
             successors.append(successor)
         for unit in district_units:
-            org.move(actor=self.actor, organization=unit,
-                     new_parent=self.rng.choice(successors), on=REFORM)
+            org.move(
+                actor=self.actor,
+                organization=unit,
+                new_parent=self.rng.choice(successors),
+                on=REFORM,
+            )
         for old_province in old_provinces:
             for district in old_province.children.filter(dissolved_on__isnull=True):
                 org.dissolve(actor=self.actor, organization=district, on=REFORM)
@@ -204,10 +277,16 @@ class DemoBuilder:
         day = rng.randint(1, 28) if precision > 0.15 else None
         religion = rng.choice(self.religions) if rng.random() < 0.05 else self.no_religion
         person = people.create_person(
-            actor=self.actor, home_organization=home,
-            full_name=names.full_name(rng, gender, ethnicity), gender=gender, birth_year=year,
-            birth_month=month, birth_day=day, ethnicity=self.ethnicities[ethnicity],
-            religion=religion, hometown=f"Xã {names.place_name(rng)}",
+            actor=self.actor,
+            home_organization=home,
+            full_name=names.full_name(rng, gender, ethnicity),
+            gender=gender,
+            birth_year=year,
+            birth_month=month,
+            birth_day=day,
+            ethnicity=self.ethnicities[ethnicity],
+            religion=religion,
+            hometown=f"Xã {names.place_name(rng)}",
         )
         self.add_education(person, year)
         self.stats["people"] += 1
@@ -217,26 +296,33 @@ class DemoBuilder:
         """Dated rows: the general education finished at 18, a theory course later in life."""
         if self.education:
             level = self.education[min(len(self.education) - 1, self.rng.randint(1, 5))]
-            people.record_education(actor=self.actor, person=person, level=level,
-                                    valid_from=date(birth_year + 18, 6, 1))
+            people.record_education(
+                actor=self.actor, person=person, level=level, valid_from=date(birth_year + 18, 6, 1)
+            )
         if self.theory and self.rng.random() < 0.5 and birth_year + 35 < self.options.as_of.year:
             level = self.rng.choice(self.theory[1:] or self.theory)
-            people.record_political_theory(actor=self.actor, person=person, level=level,
-                                           valid_from=date(birth_year + 35, 9, 1))
+            people.record_political_theory(
+                actor=self.actor, person=person, level=level, valid_from=date(birth_year + 35, 9, 1)
+            )
 
     def add_committees(self) -> None:
         """Committee terms 2020–2025 and 2025–2030 with a secretary and a deputy, for every
         live upper organization that has people below it."""
-        for organization in Organization.objects.filter(kind__code="upper",
-                                                         dissolved_on__isnull=True):
-            candidates = list(Person.objects.filter(
-                home_organization__path__startswith=organization.path)[:2])
+        for organization in Organization.objects.filter(
+            kind__code="upper", dissolved_on__isnull=True
+        ):
+            candidates = list(
+                Person.objects.filter(home_organization__path__startswith=organization.path)[:2]
+            )
             if len(candidates) < 2:
                 continue
             start = max(organization.established_on, date(2025, 7, 1))
-            term = org.open_committee_term(actor=self.actor, organization=organization,
-                                           name="2025–2030", starts_on=start)
-            for person, role in zip(candidates, (SeatRole.SECRETARY, SeatRole.DEPUTY_SECRETARY),
-                                    strict=True):
-                org.assign_seat(actor=self.actor, term=term, person=person, role=role,
-                                starts_on=start)
+            term = org.open_committee_term(
+                actor=self.actor, organization=organization, name="2025–2030", starts_on=start
+            )
+            for person, role in zip(
+                candidates, (SeatRole.SECRETARY, SeatRole.DEPUTY_SECRETARY), strict=True
+            ):
+                org.assign_seat(
+                    actor=self.actor, term=term, person=person, role=role, starts_on=start
+                )

@@ -54,11 +54,17 @@ class Person(models.Model):
     enlisted_on = models.DateField(_("enlisted on"), null=True, blank=True)
     discharged_on = models.DateField(_("discharged on"), null=True, blank=True)
     home_organization = models.ForeignKey(
-        "organizations.Organization", models.PROTECT, related_name="people",
+        "organizations.Organization",
+        models.PROTECT,
+        related_name="people",
         verbose_name=_("dossier kept by"),
     )
     merged_into = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="merged_duplicates",
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_duplicates",
         verbose_name=_("duplicate of"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -70,7 +76,9 @@ class Person(models.Model):
         ordering = ["search_key", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["national_id"], condition=~Q(national_id=""), name="person_national_id_unique"
+                fields=["national_id"],
+                condition=~Q(national_id=""),
+                name="person_national_id_unique",
             ),
             models.CheckConstraint(
                 condition=Q(birth_month__isnull=True, birth_day__isnull=True)

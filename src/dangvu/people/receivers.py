@@ -13,8 +13,13 @@ from dangvu.people.models import Person
 
 
 @receiver(signals.dissolved)
-def pass_dossiers_to_successor(sender: Any, organization: Organization,
-                               successor: Organization | None, actor: Any, **kwargs: Any) -> None:
+def pass_dossiers_to_successor(
+    sender: Any,
+    organization: Organization,
+    successor: Organization | None,
+    actor: Any,
+    **kwargs: Any,
+) -> None:
     """Move the dossiers kept by a dissolved organization to its successor, in one audited step;
     refuse the dissolution when there is no successor to take them."""
     people = Person.objects.filter(home_organization=organization)
@@ -23,10 +28,17 @@ def pass_dossiers_to_successor(sender: Any, organization: Organization,
         return
     if successor is None:
         raise DomainError(
-            _("%(count)d people have their dossier at %(name)s: choose the organization that "
-              "takes them over.") % {"count": len(ids), "name": organization.name},
+            _(
+                "%(count)d people have their dossier at %(name)s: choose the organization that "
+                "takes them over."
+            )
+            % {"count": len(ids), "name": organization.name},
             field="target",
         )
     people.update(home_organization=successor)
-    audit.record("people.dossiers.reassigned", actor=actor, target=organization,
-                 after={"successor": successor.pk, "people": ids})
+    audit.record(
+        "people.dossiers.reassigned",
+        actor=actor,
+        target=organization,
+        after={"successor": successor.pk, "people": ids},
+    )

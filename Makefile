@@ -10,6 +10,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PROVINCES ?= 2
+DEMO_MEMBERS ?= 20000
 
 .PHONY: setup run dev test test-sqlite test-postgres lint messages clean
 
@@ -25,7 +26,7 @@ setup: $(VENV)/.synced
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) collectstatic --no-input -v 0
 	$(MANAGE) ensure_admin
-	$(MANAGE) seed_demo --if-empty --provinces $(DEMO_PROVINCES)
+	$(MANAGE) seed_demo --if-empty --provinces $(DEMO_PROVINCES) --members $(DEMO_MEMBERS)
 
 run: setup
 	@echo "dangvu: http://$(HOST):$(PORT)/  (Ctrl+C to stop)"

@@ -30,12 +30,21 @@ from dangvu.organizations.models import Organization, SeatRole
 from dangvu.people import services as people
 from dangvu.people.models import Person
 
-FOUNDED = date(1990, 1, 1)
+FOUNDED = date(1960, 1, 1)
 REFORM = date(2025, 7, 1)
 # 2008 provinces of the northern mountains and the Central Highlands, where most members
 # belong to ethnic minorities.
 NORTHERN_UPLANDS = {"02", "04", "06", "08", "10", "11", "12", "14", "15", "17", "20"}
 HIGHLANDS = {"62", "64", "66", "67", "68"}
+
+
+def ethnicity_for(rng: random.Random, province_code: str) -> str:
+    """An ethnic group (1979 code) drawn with the weight of minorities in the 2008 province."""
+    if province_code in NORTHERN_UPLANDS and rng.random() < 0.6:
+        return rng.choice(names.NORTHERN_MINORITIES)
+    if province_code in HIGHLANDS and rng.random() < 0.35:
+        return rng.choice(names.HIGHLAND_MINORITIES)
+    return "04" if rng.random() < 0.01 else "01"
 
 
 @dataclass
@@ -44,6 +53,7 @@ class DemoOptions:
     seed: int = 1
     as_of: date = field(default_factory=date.today)
     communes_per_province: int = 8
+    cells_per_commune: int = 4
     people_per_cell: int = 4
 
 
@@ -154,7 +164,8 @@ class DemoBuilder:
         cell_word, cell_category = (
             ("tổ dân phố", "residential_group") if ward else ("thôn", "village")
         )
-        for number in range(1, self.rng.randint(3, 5) + 1):
+        count = self.options.cells_per_commune
+        for number in range(1, self.rng.randint(max(1, count - 1), count + 1) + 1):
             cell = self.establish(
                 f"{commune.code}-{number:02d}",
                 f"Chi bộ {cell_word} {number}",
@@ -261,11 +272,7 @@ class DemoBuilder:
             self.make_person(home, province_code)
 
     def ethnicity_code(self, province_code: str) -> str:
-        if province_code in NORTHERN_UPLANDS and self.rng.random() < 0.6:
-            return self.rng.choice(names.NORTHERN_MINORITIES)
-        if province_code in HIGHLANDS and self.rng.random() < 0.35:
-            return self.rng.choice(names.HIGHLAND_MINORITIES)
-        return "04" if self.rng.random() < 0.01 else "01"
+        return ethnicity_for(self.rng, province_code)
 
     def make_person(self, home: Organization, province_code: str) -> Person:
         rng = self.rng

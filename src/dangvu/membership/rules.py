@@ -530,7 +530,8 @@ def check_admission_age(birth: PartialDate, vote_date: date, rules: Rulebook,
     if rule["counting"] == "month" and birth.month is None:
         raise DomainError(_("The month of birth is needed to check the admission age."),
                           field="birth_date")
-    months = completed_months(birth.earliest(), vote_date, rule["counting"])
+    overflow = rules.get("dates.nonexistent_day", on=vote_date)["rule"]
+    months = completed_months(birth.earliest(), vote_date, rule["counting"], overflow)
     if months < rule["min_months"]:
         raise DomainError(
             _("On %(date)s the person is %(years)d years and %(months)d months old: admission "
@@ -582,15 +583,19 @@ def party_age(state: State, on: date, rules: Rulebook,
         as_of, years, months, days = decided
         start = add_months(as_of, -(years * 12 + months)) - timedelta(days=days)
         since = as_of
-    lost = sum(((min(g.end or on, on) - max(g.start, since)).days for g in gaps
-                if (g.end or on) > since), 0)
+    lost, covered = 0, since  # a day inside two gaps (overlapping spans) is lost once
+    for gap_start, gap_end in sorted((max(g.start, since), min(g.end or on, on)) for g in gaps):
+        if gap_end > covered:
+            lost += (gap_end - max(gap_start, covered)).days
+            covered = gap_end
     counts_from = start + timedelta(days=lost)
     years, months, days = calendar_span(counts_from, on)
     return PartyAge(on, years, months, days, years * 12 + months, counts_from, gaps,
                     decided is not None and decided[0] <= on)
 
 
-def state_on(events: Iterable[Event], on: date, rules: Rulebook) -> State:
-    """The state replayed from the events effective on or before ``on``."""
-    return replay([e for e in events if e.effective_date <= on], rules)
+def state_on(events: Iterable[Event], on: date, rules: Rulebook, organization_of: Any = None) -> State:
+    """The state replayed from the events effective on or before ``on`` (``organization_of`` as
+    for ``replay``: without it a provincial rule version, e.g. an extension, is not seen)."""
+    return replay([e for e in events if e.effective_date <= on], rules, organization_of)
 

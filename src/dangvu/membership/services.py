@@ -400,7 +400,7 @@ def party_age(member: Member, on: date | None = None) -> rules.PartyAge | None:
     """The member's party age on ``on`` (today by default), the decided value winning."""
     on = on or timezone.localdate()
     book = Rulebook.load()
-    state = rules.state_on(ledger(member), on, book)
+    state = rules.state_on(ledger(member), on, book, organization_lookup())
     decision = member.party_age_decisions.filter(as_of__lte=on).order_by("-as_of").first()
     decided = (decision.as_of, decision.years, decision.months, decision.days) if decision else None
     return rules.party_age(state, on, book, decided)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dangvu.accounts.models import User
 from dangvu.demo.generator import DemoBuilder, DemoOptions
+from dangvu.demo.member_writer import MemberSeeder
 from dangvu.organizations.models import Organization
 
 
@@ -25,6 +26,12 @@ def system_user() -> User:
     return user
 
 
+def cells_per_commune(members: int, provinces: int) -> int:
+    """About 25 members per cell (real cells have 3 to 100, median about 14 active): each new
+    province has about 20 old commune committees in the demo."""
+    return max(4, min(80, round(members / 25 / max(1, provinces * 20))))
+
+
 class Command(BaseCommand):
     help = "Build the demo organization tree (with the 2025 reform replayed) and its people."
 
@@ -38,7 +45,10 @@ class Command(BaseCommand):
             help="the demo's today (YYYY-MM-DD); the reform is replayed only "
             "when this is on or after 2025-07-01",
         )
-        parser.add_argument("--people-per-cell", type=int, default=4)
+        parser.add_argument("--people-per-cell", type=int, default=None,
+                            help="people without membership per cell (default 4, 1 with members)")
+        parser.add_argument("--members", type=int, default=0,
+                            help="party members with a generated history (bulk-written)")
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when organizations already exist"
         )
@@ -48,17 +58,25 @@ class Command(BaseCommand):
             self.stdout.write("Dữ liệu mẫu đã có / demo data already present.")
             return
         started = time.monotonic()
+        members, people = options["members"], options["people_per_cell"]
         demo = DemoOptions(
             provinces=options["provinces"],
             seed=options["seed"],
             as_of=options["as_of"] or timezone.localdate(),
-            people_per_cell=options["people_per_cell"],
+            people_per_cell=(1 if members else 4) if people is None else people,
+            cells_per_commune=cells_per_commune(members, options["provinces"]),
         )
+        actor = system_user()
         with transaction.atomic():
-            builder = DemoBuilder(system_user(), demo)
+            builder = DemoBuilder(actor, demo)
             stats = builder.build()
             builder.add_committees()
         self.stdout.write(
-            f"Demo: {stats['organizations']} organizations, {stats['people']} people "
+            f"Demo tree: {stats['organizations']} organizations, {stats['people']} people "
             f"in {time.monotonic() - started:.1f} s"
         )
+        if members:
+            started = time.monotonic()
+            with transaction.atomic():
+                written = MemberSeeder(actor, members, demo.seed, demo.as_of).run()
+            self.stdout.write(f"Demo members: {written} in {time.monotonic() - started:.1f} s")

@@ -38,6 +38,17 @@ NORTHERN_UPLANDS = {"02", "04", "06", "08", "10", "11", "12", "14", "15", "17", 
 HIGHLANDS = {"62", "64", "66", "67", "68"}
 
 
+def unit_name(official: str) -> str:
+    """"Tỉnh Phú Thọ" → "tỉnh Phú Thọ", as it reads after "Đảng bộ"; the name keeps its case."""
+    kind, _, name = official.partition(" ")
+    if kind == "Đặc":  # "Đặc khu ..."
+        kind, _, name = official.partition(" khu ")
+        return f"đặc khu {name}"
+    if kind == "Thành" and name.startswith("phố "):
+        return f"thành phố {name[4:]}"
+    return f"{kind.lower()} {name}"
+
+
 def ethnicity_for(rng: random.Random, province_code: str) -> str:
     """An ethnic group (1979 code) drawn with the weight of minorities in the 2008 province."""
     if province_code in NORTHERN_UPLANDS and rng.random() < 0.6:
@@ -125,7 +136,7 @@ class DemoBuilder:
         for old in new_province.predecessors.order_by("code"):
             old_org = self.establish(
                 f"T{old.code}",
-                f"Đảng bộ {old.full_name}",
+                f"Đảng bộ {unit_name(old.full_name)}",
                 "provincial",
                 central,
                 FOUNDED,
@@ -168,7 +179,7 @@ class DemoBuilder:
         for number in range(1, self.rng.randint(max(1, count - 1), count + 1) + 1):
             cell = self.establish(
                 f"{commune.code}-{number:02d}",
-                f"Chi bộ {cell_word} {number}",
+                f"Chi bộ {cell_word} {names.place_name(self.rng)} {number}",
                 "cell",
                 commune,
                 FOUNDED,
@@ -222,7 +233,7 @@ class DemoBuilder:
         """1/7/2025: one provincial committee, new communes under it, districts dissolved."""
         province = self.establish(
             f"P{new_province.code}",
-            f"Đảng bộ {new_province.full_name}",
+            f"Đảng bộ {unit_name(new_province.full_name)}",
             "provincial",
             central,
             REFORM,
@@ -237,7 +248,7 @@ class DemoBuilder:
             category = {"phường": "ward", "đặc khu": "special_zone"}.get(commune.kind, "commune")
             successor = self.establish(
                 f"P{new_province.code}-{commune.code}",
-                f"Đảng bộ {commune.name.lower().capitalize()}",
+                f"Đảng bộ {unit_name(commune.name)}",
                 "upper",
                 province,
                 REFORM,

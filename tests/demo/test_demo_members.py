@@ -38,11 +38,20 @@ def test_demo_members_pass_check_ledger_and_a_tampered_projection_does_not(capsy
 def test_demo_histories_hold_every_kind_of_movement():
     seed(2000)
     kinds = dict(MembershipEvent.objects.values_list("kind").annotate(n=Count("id")))
-    for kind in ["admission", "ceremony", "recognition", "transfer_out", "transfer_in",
-                 "exemption", "death", "removal"]:
+    for kind in [
+        "admission",
+        "ceremony",
+        "recognition",
+        "transfer_out",
+        "transfer_in",
+        "exemption",
+        "death",
+        "removal",
+    ]:
         assert kinds.get(kind, 0) > 0, kind
-    across_reform = MembershipEvent.objects.filter(kind="transfer_in",
-                                                   effective_date__gte=date(2025, 7, 1))
+    across_reform = MembershipEvent.objects.filter(
+        kind="transfer_in", effective_date__gte=date(2025, 7, 1)
+    )
     assert across_reform.exists()
 
 
@@ -52,13 +61,21 @@ def test_the_one_sum_counts_equal_the_projection_for_every_cell():
     projected = {
         (row["organization_id"], row["standing"]): row["n"]
         for row in Member.objects.filter(is_in_transit=False)
-        .exclude(standing=Standing.LEFT).values("organization_id", "standing").annotate(n=Count("id"))
+        .exclude(standing=Standing.LEFT)
+        .values("organization_id", "standing")
+        .annotate(n=Count("id"))
     }
     cells = {org for org, _ in projected}
-    for cell in Member.objects.filter(organization_id__in=cells).values_list("organization", flat=True).distinct():
+    for cell in (
+        Member.objects.filter(organization_id__in=cells)
+        .values_list("organization", flat=True)
+        .distinct()
+    ):
         org = Member.objects.filter(organization_id=cell).first().organization
         for standing in (Standing.PROBATIONARY, Standing.OFFICIAL):
-            assert selectors.count(org, Counter(standing), AS_OF) == projected.get((cell, standing), 0)
+            assert selectors.count(org, Counter(standing), AS_OF) == projected.get(
+                (cell, standing), 0
+            )
 
 
 @pytest.mark.django_db

@@ -20,11 +20,12 @@ class BulkWriter:
 
     def next_id(self, model: type[models.Model]) -> int:
         """The first free primary key of ``model`` (ids are given by the generator)."""
-        top = model.objects.aggregate(top=models.Max("pk"))["top"]
+        top = model._default_manager.aggregate(top=models.Max("pk"))["top"]
         return (top or 0) + 1
 
-    def write(self, model: type[models.Model], columns: Sequence[str],
-              rows: Iterable[Sequence[Any]]) -> int:
+    def write(
+        self, model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> int:
         """Insert ``rows`` (tuples in the order of ``columns``, database column names)."""
         table = model._meta.db_table
         quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -41,7 +42,9 @@ class BulkWriter:
                 for row in rows:
                     batch.append(row)
                     if len(batch) == 5000:
-                        cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", batch)
+                        cursor.executemany(
+                            f"INSERT INTO {table} ({quoted}) VALUES ({marks})", batch
+                        )
                         count += len(batch)
                         batch = []
                 if batch:

@@ -39,7 +39,7 @@ HIGHLANDS = {"62", "64", "66", "67", "68"}
 
 
 def unit_name(official: str) -> str:
-    """"Tỉnh Phú Thọ" → "tỉnh Phú Thọ", as it reads after "Đảng bộ"; the name keeps its case."""
+    """ "Tỉnh Phú Thọ" → "tỉnh Phú Thọ", as it reads after "Đảng bộ"; the name keeps its case."""
     kind, _, name = official.partition(" ")
     if kind == "Đặc":  # "Đặc khu ..."
         kind, _, name = official.partition(" khu ")
@@ -318,9 +318,12 @@ class DemoBuilder:
                 actor=self.actor, person=person, level=level, valid_from=date(birth_year + 18, 6, 1)
             )
         if self.theory and self.rng.random() < 0.5 and birth_year + 35 < self.options.as_of.year:
-            level = self.rng.choice(self.theory[1:] or self.theory)
+            theory = self.rng.choice(self.theory[1:] or self.theory)
             people.record_political_theory(
-                actor=self.actor, person=person, level=level, valid_from=date(birth_year + 35, 9, 1)
+                actor=self.actor,
+                person=person,
+                level=theory,
+                valid_from=date(birth_year + 35, 9, 1),
             )
 
     def add_committees(self) -> None:

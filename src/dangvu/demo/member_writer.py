@@ -37,8 +37,11 @@ from dangvu.organizations.models import Organization
 from dangvu.people.models import Person
 
 CHUNK = 20_000
-DECIDED_KINDS = {EventKind.ADMISSION: "kết nạp đảng viên", EventKind.READMISSION: "kết nạp lại",
-                 EventKind.RECOGNITION: "công nhận đảng viên chính thức"}
+DECIDED_KINDS = {
+    EventKind.ADMISSION: "kết nạp đảng viên",
+    EventKind.READMISSION: "kết nạp lại",
+    EventKind.RECOGNITION: "công nhận đảng viên chính thức",
+}
 REFORM_EVE = date(2025, 6, 30)
 
 
@@ -46,7 +49,9 @@ def demo_cells(as_of: date) -> list[Cell]:
     """Every live cell with its committee and the 2008 province it lay in before the reform."""
     provinces: dict[int, str] = {}
     forest = selectors.tree_as_of(min(as_of, REFORM_EVE))
-    codes = dict(Organization.objects.filter(province__version="2008").values_list("pk", "province__code"))
+    codes = dict(
+        Organization.objects.filter(province__version="2008").values_list("pk", "province__code")
+    )
 
     def walk(nodes: Any, code: str) -> None:
         for node in nodes:
@@ -55,7 +60,9 @@ def demo_cells(as_of: date) -> list[Cell]:
             walk(node.children, here)
 
     walk(forest, "01")
-    cells = Organization.objects.filter(kind__is_cell=True, dissolved_on__isnull=True).order_by("pk")
+    cells = Organization.objects.filter(kind__is_cell=True, dissolved_on__isnull=True).order_by(
+        "pk"
+    )
     return [Cell(c.pk, c.parent_id or c.pk, provinces.get(c.pk, "01")) for c in cells]
 
 
@@ -63,7 +70,9 @@ def table_columns(model: type[models.Model]) -> list[models.Field]:  # type: ign
     return list(model._meta.concrete_fields)
 
 
-def rows_for(model: type[models.Model], dicts: Iterable[dict[str, Any]]) -> Iterable[tuple[Any, ...]]:
+def rows_for(
+    model: type[models.Model], dicts: Iterable[dict[str, Any]]
+) -> Iterable[tuple[Any, ...]]:
     """Tuples in the model's column order; fields not given take their default ('' or NULL)."""
     fields = table_columns(model)
     defaults = {}
@@ -72,7 +81,12 @@ def rows_for(model: type[models.Model], dicts: Iterable[dict[str, Any]]) -> Iter
             value = f.get_default()
             defaults[f.attname] = json.dumps(value) if isinstance(f, models.JSONField) else value
         else:
-            defaults[f.attname] = "" if isinstance(f, models.CharField | models.TextField | models.FileField) and not f.null else None
+            defaults[f.attname] = (
+                ""
+                if isinstance(f, models.CharField | models.TextField | models.FileField)
+                and not f.null
+                else None
+            )
     for values in dicts:
         yield tuple(values.get(f.attname, defaults[f.attname]) for f in fields)
 
@@ -89,9 +103,18 @@ class MemberSeeder:
         self.writer = BulkWriter()
         self.ids = NationalIds()
         self.decisions: dict[tuple[int, date, str], int] = {}
-        self.next = {m: self.writer.next_id(m) for m in (Person, Member, MembershipEvent,
-                                                         EventEffect, MemberPeriod, PartyCard,
-                                                         Decision)}
+        self.next: dict[type[models.Model], int] = {
+            m: self.writer.next_id(m)
+            for m in (
+                Person,
+                Member,
+                MembershipEvent,
+                EventEffect,
+                MemberPeriod,
+                PartyCard,
+                Decision,
+            )
+        }
         self.written = 0
 
     def run(self) -> int:
@@ -100,7 +123,7 @@ class MemberSeeder:
         generator = LifeGenerator(self.rng, self.cells, self.as_of, self.book)
         generator.next_event_id = self.next[MembershipEvent]
         while self.written < self.count:
-            lives = []
+            lives: list[Life] = []
             while len(lives) < min(CHUNK, self.count - self.written):
                 life = generator.replayed(generator.life(self.rng.choice(self.cells)))
                 if life is not None:
@@ -109,9 +132,12 @@ class MemberSeeder:
             self.written += len(lives)
         self.next[MembershipEvent] = generator.next_event_id
         self.writer.reset_sequences(*self.next)
-        audit.record("demo.members.seeded", actor=self.actor,
-                     target=Organization.objects.filter(parent=None).first() or self.actor,
-                     after={"members": self.written, "as_of": self.as_of.isoformat()})
+        audit.record(
+            "demo.members.seeded",
+            actor=self.actor,
+            target=Organization.objects.filter(parent=None).first() or self.actor,
+            after={"members": self.written, "as_of": self.as_of.isoformat()},
+        )
         return self.written
 
     def take(self, model: type[models.Model]) -> int:
@@ -120,48 +146,91 @@ class MemberSeeder:
         return value
 
     def write(self, lives: list[Life]) -> None:
-        persons, members, events, effects, periods, cards, decisions = [], [], [], [], [], [], []
+        persons: list[dict[str, Any]] = []
+        members: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        effects: list[dict[str, Any]] = []
+        periods: list[dict[str, Any]] = []
+        cards: list[dict[str, Any]] = []
+        decisions: list[dict[str, Any]] = []
         created = timezone.now()
         for life in lives:
             cell = life.person["cell"]
             person_id, member_id = self.take(Person), self.take(Member)
             ethnicity = ethnicity_for(self.rng, cell.province_code)
             religion = "01" if self.rng.random() < 0.03 else "17"
-            values = person_values(life, person_id, self.rng, ethnicity, religion, created, self.ids)
+            values = person_values(
+                life, person_id, self.rng, ethnicity, religion, created, self.ids
+            )
             life.person["national_id"] = values["national_id"]
             persons.append(values)
             assert life.state is not None
             card_list = cards_of(life, self.as_of)
             current = [c for c in card_list if not c["recovered_on"] and not c["replaced_on"]]
-            members.append({"id": member_id, "person_id": person_id, **projection(life.state),
-                            "card_number": current[-1]["number"] if current else ""})
+            members.append(
+                {
+                    "id": member_id,
+                    "person_id": person_id,
+                    **projection(life.state),
+                    "card_number": current[-1]["number"] if current else "",
+                }
+            )
             for event, stamp in life.events:
                 events.append(self.event_row(event, stamp, member_id, decisions))
             for effect, stamp in effect_rows_by_recording(life, self.book):
-                effects.append({"id": self.take(EventEffect), "member_id": member_id,
-                                "organization_id": effect.organization_id, "counter": effect.counter,
-                                "delta": effect.delta, "effective_date": effect.effective_date,
-                                "recorded_at": stamp})
+                effects.append(
+                    {
+                        "id": self.take(EventEffect),
+                        "member_id": member_id,
+                        "organization_id": effect.organization_id,
+                        "counter": effect.counter,
+                        "delta": effect.delta,
+                        "effective_date": effect.effective_date,
+                        "recorded_at": stamp,
+                    }
+                )
             for period in life.state.periods:
-                periods.append({"id": self.take(MemberPeriod), "member_id": member_id,
-                                "organization_id": period.organization_id,
-                                "valid_from": period.valid_from, "valid_to": period.valid_to})
+                periods.append(
+                    {
+                        "id": self.take(MemberPeriod),
+                        "member_id": member_id,
+                        "organization_id": period.organization_id,
+                        "valid_from": period.valid_from,
+                        "valid_to": period.valid_to,
+                    }
+                )
             for card in card_list:
                 cards.append({"id": self.take(PartyCard), "member_id": member_id, **card})
-        for model, rows in ((Decision, decisions), (Person, persons), (Member, members),
-                            (MembershipEvent, events), (EventEffect, effects),
-                            (MemberPeriod, periods), (PartyCard, cards)):
-            self.writer.write(model, [f.column for f in table_columns(model)], rows_for(model, rows))
+        for model, rows in (
+            (Decision, decisions),
+            (Person, persons),
+            (Member, members),
+            (MembershipEvent, events),
+            (EventEffect, effects),
+            (MemberPeriod, periods),
+            (PartyCard, cards),
+        ):
+            self.writer.write(
+                model, [f.column for f in table_columns(model)], rows_for(model, rows)
+            )
 
-    def event_row(self, event: Any, stamp: datetime, member_id: int,
-                  decisions: list[dict[str, Any]]) -> dict[str, Any]:
+    def event_row(
+        self, event: Any, stamp: datetime, member_id: int, decisions: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         return {
-            "id": event.id, "member_id": member_id, "kind": event.kind,
-            "effective_date": event.effective_date, "recorded_at": stamp,
-            "recorded_by_id": self.actor.pk, "organization_id": event.organization_id,
-            "counterpart_id": event.counterpart_id, "reason": event.reason,
-            "resolution_date": event.resolution_date, "ends_on": event.ends_on,
-            "voids_id": event.voids_id, "details": json.dumps(dict(event.details)),
+            "id": event.id,
+            "member_id": member_id,
+            "kind": event.kind,
+            "effective_date": event.effective_date,
+            "recorded_at": stamp,
+            "recorded_by_id": self.actor.pk,
+            "organization_id": event.organization_id,
+            "counterpart_id": event.counterpart_id,
+            "reason": event.reason,
+            "resolution_date": event.resolution_date,
+            "ends_on": event.ends_on,
+            "voids_id": event.voids_id,
+            "details": json.dumps(dict(event.details)),
             "decision_id": self.decision_for(event, decisions),
         }
 
@@ -174,7 +243,13 @@ class MemberSeeder:
         key = (issuer, event.effective_date, subject)
         if key not in self.decisions:
             self.decisions[key] = self.take(Decision)
-            decisions.append({"id": self.decisions[key], "issuer_id": issuer,
-                              "number": f"{self.decisions[key]}-QĐ/ĐU",
-                              "decided_on": event.effective_date, "subject": subject})
+            decisions.append(
+                {
+                    "id": self.decisions[key],
+                    "issuer_id": issuer,
+                    "number": f"{self.decisions[key]}-QĐ/ĐU",
+                    "decided_on": event.effective_date,
+                    "subject": subject,
+                }
+            )
         return self.decisions[key]

@@ -22,17 +22,24 @@ from dangvu.core.rulebook import Rulebook
 from dangvu.core.text import search_key
 from dangvu.demo import names
 from dangvu.membership import rules
-from dangvu.membership.models import EventKind, ExitReason, Standing
+from dangvu.membership.models import EventKind, ExitReason
 from dangvu.membership.services import wanted_effects
 
 K = EventKind
 FIRST_ADMISSION = date(1965, 1, 1)
 CARD_EXCHANGE = date(2025, 9, 2)  # Chỉ thị 51-CT/TW: cards exchanged before 2/9/2025
-REMOVAL_REASONS = [ExitReason.ABANDONED_ACTIVITIES, ExitReason.UNPAID_DUES,
-                   ExitReason.NO_PROGRESS, ExitReason.STANDARDS_TWO_YEARS,
-                   ExitReason.CARD_HANDED_BACK]
-EXPULSION_REASONS = [ExitReason.OTHER_VIOLATION, ExitReason.CORRUPTION_CONVICTION,
-                     ExitReason.LESS_SERIOUS_CONVICTION]
+REMOVAL_REASONS = [
+    ExitReason.ABANDONED_ACTIVITIES,
+    ExitReason.UNPAID_DUES,
+    ExitReason.NO_PROGRESS,
+    ExitReason.STANDARDS_TWO_YEARS,
+    ExitReason.CARD_HANDED_BACK,
+]
+EXPULSION_REASONS = [
+    ExitReason.OTHER_VIOLATION,
+    ExitReason.CORRUPTION_CONVICTION,
+    ExitReason.LESS_SERIOUS_CONVICTION,
+]
 
 
 @dataclass
@@ -65,10 +72,18 @@ class LifeGenerator:
         moment = datetime.combine(on + timedelta(days=late_days), time(9, self.rng.randint(0, 59)))
         return timezone.make_aware(moment)
 
-    def add(self, life: Life, kind: str, on: date, org: int, recorded: datetime | None = None,
-            **fields: Any) -> rules.Event:
-        event = rules.Event(kind=kind, effective_date=on, organization_id=org,
-                            id=self.next_event_id, **fields)
+    def add(
+        self,
+        life: Life,
+        kind: str,
+        on: date,
+        org: int,
+        recorded: datetime | None = None,
+        **fields: Any,
+    ) -> rules.Event:
+        event = rules.Event(
+            kind=kind, effective_date=on, organization_id=org, id=self.next_event_id, **fields
+        )
         self.next_event_id += 1
         life.events.append((event, recorded or self.stamp(on)))
         return event
@@ -80,7 +95,9 @@ class LifeGenerator:
         gender = "female" if rng.random() < 0.35 else "male"
         # members' ages peak in their fifties: a triangular draw of the birth year
         year = int(rng.triangular(1935, self.as_of.year - 19, 1972))
-        birth = self.between(date(year, 1, 1), min(date(year, 12, 31), add_months(self.as_of, -12 * 19)))
+        birth = self.between(
+            date(year, 1, 1), min(date(year, 12, 31), add_months(self.as_of, -12 * 19))
+        )
         person = {"gender": gender, "birth": birth, "cell": cell}
         life = Life(person)
         adult = add_months(birth, 216) + timedelta(days=40)
@@ -93,11 +110,19 @@ class LifeGenerator:
 
     def admit(self, life: Life, org: int, decided: date, first: bool) -> None:
         """Admission (or readmission), ceremony, recognition, then the rest of a life."""
-        resolution = max(decided - timedelta(days=self.rng.randint(10, 40)),
-                         add_months(life.person["birth"], 216))
+        resolution = max(
+            decided - timedelta(days=self.rng.randint(10, 40)),
+            add_months(life.person["birth"], 216),
+        )
         if first:
-            self.add(life, K.ADMISSION, decided, org, resolution_date=resolution,
-                     details={"dossier_number": f"{self.next_event_id:06d}"})
+            self.add(
+                life,
+                K.ADMISSION,
+                decided,
+                org,
+                resolution_date=resolution,
+                details={"dossier_number": f"{self.next_event_id:06d}"},
+            )
         else:
             self.add(life, K.READMISSION, decided, org, resolution_date=resolution)
         ceremony = decided + timedelta(days=self.rng.randint(7, 30))
@@ -108,7 +133,9 @@ class LifeGenerator:
         if due > self.as_of:
             return
         if self.rng.random() < 0.03 and due + timedelta(days=20) <= self.as_of:
-            self.add(life, K.REMOVAL, due + timedelta(days=20), org, reason=ExitReason.NOT_RECOGNIZED)
+            self.add(
+                life, K.REMOVAL, due + timedelta(days=20), org, reason=ExitReason.NOT_RECOGNIZED
+            )
             return
         self.add(life, K.RECOGNITION, due, org)
         self.official_life(life, org, due)
@@ -227,7 +254,9 @@ def effect_rows_by_recording(life: Life, book: Rulebook) -> Iterator[tuple[rules
     """The effect rows the services would have written, each with the time it became known:
     replaying the events known after each recording and keeping the differences."""
     ordered = sorted(life.events, key=lambda pair: pair[1])
-    in_date_order = [e for e, _ in ordered] == [e for e, _ in sorted(life.events, key=lambda p: p[0].sort_key)]
+    in_date_order = [e for e, _ in ordered] == [
+        e for e, _ in sorted(life.events, key=lambda p: p[0].sort_key)
+    ]
     if in_date_order:
         assert life.state is not None
         stamps = {e.effective_date: stamp for e, stamp in reversed(ordered)}
@@ -246,19 +275,33 @@ def effect_rows_by_recording(life: Life, book: Rulebook) -> Iterator[tuple[rules
             yield rules.Effect(key[0], key[1], -written.pop(key), key[2]), stamp
 
 
-def person_values(life: Life, person_id: int, rng: random.Random, ethnicity: str,
-                  religion: str, created: datetime, ids: "NationalIds") -> dict[str, Any]:
+def person_values(
+    life: Life,
+    person_id: int,
+    rng: random.Random,
+    ethnicity: str,
+    religion: str,
+    created: datetime,
+    ids: "NationalIds",
+) -> dict[str, Any]:
     gender, birth, cell = life.person["gender"], life.person["birth"], life.person["cell"]
     full_name = names.full_name(rng, gender, ethnicity)
     precise = rng.random() > 0.03
     assert life.state is not None
     return {
-        "id": person_id, "full_name": full_name, "search_key": search_key(full_name),
-        "gender": gender, "birth_year": birth.year,
-        "birth_month": birth.month if precise else None, "birth_day": birth.day if precise else None,
-        "ethnicity_id": ethnicity, "religion_id": religion,
+        "id": person_id,
+        "full_name": full_name,
+        "search_key": search_key(full_name),
+        "gender": gender,
+        "birth_year": birth.year,
+        "birth_month": birth.month if precise else None,
+        "birth_day": birth.day if precise else None,
+        "ethnicity_id": ethnicity,
+        "religion_id": religion,
         "home_organization_id": life.state.organization_id or cell.id,
-        "hometown": f"Xã {names.place_name(rng)}", "created_at": created, "updated_at": created,
+        "hometown": f"Xã {names.place_name(rng)}",
+        "created_at": created,
+        "updated_at": created,
         "national_id": ids.next(cell.province_code, gender, birth),
     }
 
@@ -276,14 +319,6 @@ class NationalIds:
         prefix = f"0{province_code}{digit}{birth.year % 100:02d}"
         self.serials[prefix] = self.serials.get(prefix, 0) + 1
         return f"{prefix}{self.serials[prefix]:06d}"
-
-
-def standing_counts(lives: list[Life]) -> dict[str, int]:
-    counts = {Standing.PROBATIONARY: 0, Standing.OFFICIAL: 0, Standing.LEFT: 0}
-    for life in lives:
-        assert life.state is not None and life.state.standing is not None
-        counts[life.state.standing] += 1
-    return counts
 
 
 def cards_of(life: Life, as_of: date) -> list[dict[str, Any]]:
@@ -304,8 +339,13 @@ def cards_of(life: Life, as_of: date) -> list[dict[str, Any]]:
         current = [c for c in cards if not c["recovered_on"] and not c["replaced_on"]]
         if action == "issue":
             new = on >= CARD_EXCHANGE
-            cards.append(card_row("card_2025" if new else "card_2003",
-                                  life.person["national_id"] if new else f"{event_id % 10**8:08d}", on))
+            cards.append(
+                card_row(
+                    "card_2025" if new else "card_2003",
+                    life.person["national_id"] if new else f"{event_id % 10**8:08d}",
+                    on,
+                )
+            )
             member_now = True
         elif action == "exchange" and current and member_now:
             current[0]["replaced_on"] = on
@@ -320,5 +360,10 @@ def cards_of(life: Life, as_of: date) -> list[dict[str, Any]]:
 
 
 def card_row(kind: str, number: str, issued_on: date) -> dict[str, Any]:
-    return {"kind": kind, "number": number, "issued_on": issued_on, "recovered_on": None,
-            "replaced_on": None}
+    return {
+        "kind": kind,
+        "number": number,
+        "issued_on": issued_on,
+        "recovered_on": None,
+        "replaced_on": None,
+    }

@@ -23,4 +23,5 @@ def reassign_members(sender: Any, organization: Organization, successor: Organiz
             _("%(count)d members still belong to %(name)s: choose the organization that takes "
               "them over.") % {"count": len(members), "name": organization.name}, field="target")
     for member in members:
+        assert successor is not None
         services.reassign_member(actor=actor, member=member, to=successor, on=on)

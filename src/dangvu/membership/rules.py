@@ -8,7 +8,7 @@ call ``replay`` on the whole sequence (a back-dated event is inserted in order a
 after it re-validated), then write what it returns.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -23,7 +23,7 @@ from dangvu.membership.models import Counter, EventKind, ExitReason, Standing
 K = EventKind
 EXITS = {K.DEATH, K.REMOVAL, K.EXPULSION, K.RESIGNATION}
 # Same-day events apply in this order (then in the order they were recorded).
-RANK = {K.ADMISSION: 0, K.READMISSION: 0, K.RESTORATION: 0, K.CEREMONY: 1, K.RECOGNITION: 2,
+RANK: dict[str, int] = {K.ADMISSION: 0, K.READMISSION: 0, K.RESTORATION: 0, K.CEREMONY: 1, K.RECOGNITION: 2,
         K.PROBATION_EXTENSION: 2, K.TRANSFER_OUT: 3, K.TEMPORARY_OUT: 3, K.TRANSFER_IN: 4,
         K.TEMPORARY_IN: 4, K.TEMPORARY_EXTENSION: 5, K.TEMPORARY_RETURN: 5, K.REASSIGNMENT: 7,
         K.DEATH: 9, K.REMOVAL: 9, K.EXPULSION: 9, K.RESIGNATION: 9, K.CORRECTION: 10}
@@ -489,7 +489,7 @@ def _rejoin(state: State, e: Event, standing: str) -> None:
     _count_standing(state, +1, e.effective_date)
 
 
-STEPS = {
+STEPS: dict[str, Callable[[State, Event, Context], None]] = {
     K.ADMISSION: _admission, K.CEREMONY: _ceremony, K.RECOGNITION: _recognition,
     K.PROBATION_EXTENSION: _probation_extension, K.TRANSFER_OUT: _transfer_out,
     K.TRANSFER_IN: _transfer_in, K.TEMPORARY_OUT: _temporary_out, K.TEMPORARY_IN: _temporary_in,

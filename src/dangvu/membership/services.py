@@ -96,6 +96,10 @@ def record_event(*, actor: Any, member: Member, kind: EventKind, effective_date:
         note=note,
     )
     state = replay_member(member)
+    if state.standing is None:  # a correction voided the only admission: nothing to project
+        raise DomainError(_("The admission is the only event of this member and cannot be "
+                            "voided; record a removal for the reason \"admission annulled\" "
+                            "instead (Quy định 294-QĐ/TW item 4.4)."))
     project(member, state, cause=event)
     audit.record(f"membership.{kind}.recorded", actor=actor, target=member,
                  after={"event": event.pk, "kind": kind, "effective_date": effective_date.isoformat(),
@@ -192,7 +196,7 @@ def admit_member(*, actor: Any, person: Person, organization: Organization, deci
         person=person, organization=organization, standing=Standing.PROBATIONARY,
         first_admission_date=decision.decided_on, admission_date=decision.decided_on,
     )
-    details = {"dossier_number": dossier_number}
+    details: dict[str, Any] = {"dossier_number": dossier_number}
     if provincial_consent:
         details["provincial_consent"] = provincial_consent.pk
     record_event(actor=actor, member=member, kind=K.ADMISSION, effective_date=decision.decided_on,
@@ -345,7 +349,7 @@ def readmit_member(*, actor: Any, member: Member, organization: Organization, de
     """Readmission: the same Member and ledger go on, with a new probation (294 item 3.5)."""
     rules.check_admission_age(member.person.birth_date, resolution_date, Rulebook.load(),
                               provincial_consent=True)
-    details = {"provincial_consent": provincial_consent.pk}
+    details: dict[str, Any] = {"provincial_consent": provincial_consent.pk}
     if expunged_on:
         details["expunged_on"] = expunged_on.isoformat()
     return record_event(actor=actor, member=member, kind=K.READMISSION,

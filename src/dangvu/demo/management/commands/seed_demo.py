@@ -45,10 +45,18 @@ class Command(BaseCommand):
             help="the demo's today (YYYY-MM-DD); the reform is replayed only "
             "when this is on or after 2025-07-01",
         )
-        parser.add_argument("--people-per-cell", type=int, default=None,
-                            help="people without membership per cell (default 4, 1 with members)")
-        parser.add_argument("--members", type=int, default=0,
-                            help="party members with a generated history (bulk-written)")
+        parser.add_argument(
+            "--people-per-cell",
+            type=int,
+            default=None,
+            help="people without membership per cell (default 4, 1 with members)",
+        )
+        parser.add_argument(
+            "--members",
+            type=int,
+            default=0,
+            help="party members with a generated history (bulk-written)",
+        )
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when organizations already exist"
         )

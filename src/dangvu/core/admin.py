@@ -7,13 +7,19 @@ installation gets it; an edit made here would differ from the files and be undon
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.db import transaction
+from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from dangvu.core import services
+from dangvu.core.errors import DomainError
 from dangvu.core.models import (
     AuditEntry,
     Commune,
+    DayOverride,
     Ethnicity,
     GeneralEducation,
     OccupationGroup,
@@ -23,6 +29,7 @@ from dangvu.core.models import (
     ProfessionalQualification,
     Province,
     Religion,
+    RuleVersion,
 )
 from dangvu.core.readonly_admin import ReadOnlyAdmin
 
@@ -135,3 +142,98 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     @admin.display(description=_("after"))
     def after_json(self, entry: AuditEntry) -> str:
         return pretty_json(entry.after)
+
+
+class _DryRun(Exception):
+    pass
+
+
+class ServiceForm(forms.ModelForm):
+    """An admin form whose ``clean`` runs the service in a transaction that is rolled back, so
+    that a refusal shows next to its field and the typed values stay in the form."""
+
+    request_user: Any = None
+
+    def run_service(self, actor: Any) -> Any:
+        raise NotImplementedError
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            with transaction.atomic():
+                self.run_service(self.request_user)
+                raise _DryRun
+        except _DryRun:
+            pass
+        except DomainError as error:
+            field = error.field if error.field in self.fields else None
+            self.add_error(field, str(error.message))
+        return data
+
+
+class RuleVersionForm(ServiceForm):
+    class Meta:
+        model = RuleVersion
+        fields = ["key", "organization", "valid_from", "params", "citation"]
+
+    def run_service(self, actor: Any) -> Any:
+        d = self.cleaned_data
+        return services.add_rule_version(
+            actor=actor,
+            key=d["key"],
+            valid_from=d["valid_from"],
+            params=d["params"],
+            citation=d["citation"],
+            organization=d["organization"],
+        )
+
+
+class DayOverrideForm(ServiceForm):
+    class Meta:
+        model = DayOverride
+        fields = ["date", "kind", "name", "basis"]
+
+    def run_service(self, actor: Any) -> Any:
+        d = self.cleaned_data
+        return services.set_day_override(
+            actor=actor, day=d["date"], kind=d["kind"], name=d["name"], basis=d["basis"]
+        )
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """Saves through the form's service; nothing is deleted."""
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request_user = request.user  # type: ignore[attr-defined]
+        return form
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj.pk = form.run_service(request.user).pk
+
+
+@admin.register(RuleVersion)
+class RuleVersionAdmin(ServiceAdmin):
+    """Versions are history: new ones are added (through the service), old ones never edited."""
+
+    form = RuleVersionForm
+    list_display = ["key", "organization", "valid_from", "valid_to"]
+    list_filter = ["key"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None
+
+
+@admin.register(DayOverride)
+class DayOverrideAdmin(ServiceAdmin):
+    form = DayOverrideForm
+    list_display = ["date", "kind", "name", "basis"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"

@@ -13,7 +13,7 @@ from dangvu.core.models import AuditEntry
 from dangvu.core.text import mask_identifier
 
 # Fields whose values are personal identifiers: snapshots keep only their last digits.
-MASKED_FIELDS = frozenset({"national_id", "old_id_number", "party_card_number"})
+MASKED_FIELDS = frozenset({"national_id", "old_id_number", "card_number", "party_card_number"})
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 

@@ -37,3 +37,13 @@ def plain_static_files_storage() -> Iterator[None]:
     }
     with override_settings(STORAGES=storages):
         yield
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Tests match messages in English (the source language); the Vietnamese catalogue is
+    checked by test_i18n and by tests that activate "vi" themselves."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

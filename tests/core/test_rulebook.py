@@ -28,16 +28,27 @@ def test_no_admission_age_rule_before_30_04_1975():
 
 def test_every_national_rule_cites_its_source(db):
     book = Rulebook.load()
-    for key in ["admission.age", "probation", "dates.nonexistent_day", "party_age.gaps",
-                "readmission", "badges.milestones", "transfer.deadlines"]:
+    for key in [
+        "admission.age",
+        "probation",
+        "dates.nonexistent_day",
+        "party_age.gaps",
+        "readmission",
+        "badges.milestones",
+        "transfer.deadlines",
+    ]:
         assert book.get(key, on=date(2026, 1, 1)).citation.strip()
 
 
 def test_a_provinces_own_version_wins_in_its_subtree_only(world):
-    services.add_rule_version(actor=world.admin_a, key="probation", valid_from=date(2025, 11, 1),
-                              params={"max_extension_months": 12},
-                              citation="Hướng dẫn Ban Tổ chức Thành ủy Hà Nội 11/2025",
-                              organization=world.province_a)
+    services.add_rule_version(
+        actor=world.admin_a,
+        key="probation",
+        valid_from=date(2025, 11, 1),
+        params={"max_extension_months": 12},
+        citation="Hướng dẫn Ban Tổ chức Thành ủy Hà Nội 11/2025",
+        organization=world.province_a,
+    )
     book = Rulebook.load()
     in_a = book.get("probation", on=date(2026, 1, 1), organization=world.cell_a1)
     in_b = book.get("probation", on=date(2026, 1, 1), organization=world.cell_b1)
@@ -48,33 +59,62 @@ def test_a_provinces_own_version_wins_in_its_subtree_only(world):
 
 
 def test_a_new_version_closes_the_previous_one_and_unknown_parameters_are_refused(world):
-    first = services.add_rule_version(actor=world.root, key="probation", valid_from=date(2026, 1, 1),
-                                      params={"months": 12}, citation="test")
+    first = services.add_rule_version(
+        actor=world.root,
+        key="probation",
+        valid_from=date(2026, 1, 1),
+        params={"months": 12},
+        citation="test",
+    )
     with pytest.raises(DomainError, match="mounths"):
-        services.add_rule_version(actor=world.root, key="probation", valid_from=date(2026, 2, 1),
-                                  params={"mounths": 12}, citation="test")
-    services.add_rule_version(actor=world.root, key="probation", valid_from=date(2026, 3, 1),
-                              params={"months": 12}, citation="test")
+        services.add_rule_version(
+            actor=world.root,
+            key="probation",
+            valid_from=date(2026, 2, 1),
+            params={"mounths": 12},
+            citation="test",
+        )
+    services.add_rule_version(
+        actor=world.root,
+        key="probation",
+        valid_from=date(2026, 3, 1),
+        params={"months": 12},
+        citation="test",
+    )
     first.refresh_from_db()
     assert first.valid_to == date(2026, 3, 1)
 
 
 def test_only_the_system_administrator_changes_national_rules_and_the_calendar(world):
     with pytest.raises(NotPermitted):
-        services.add_rule_version(actor=world.admin_a, key="probation", valid_from=date(2026, 1, 1),
-                                  params={}, citation="x")
+        services.add_rule_version(
+            actor=world.admin_a,
+            key="probation",
+            valid_from=date(2026, 1, 1),
+            params={},
+            citation="x",
+        )
     with pytest.raises(NotPermitted):
-        services.set_day_override(actor=world.admin_a, day=date(2026, 12, 31),
-                                  kind=DayKind.DAY_OFF, name="x", basis="x")
+        services.set_day_override(
+            actor=world.admin_a, day=date(2026, 12, 31), kind=DayKind.DAY_OFF, name="x", basis="x"
+        )
     with pytest.raises(NotPermitted):
-        services.add_rule_version(actor=world.admin_a, key="probation", valid_from=date(2026, 1, 1),
-                                  params={}, citation="x", organization=world.province_b)
+        services.add_rule_version(
+            actor=world.admin_a,
+            key="probation",
+            valid_from=date(2026, 1, 1),
+            params={},
+            citation="x",
+            organization=world.province_b,
+        )
 
 
 @pytest.mark.django_db
 def test_the_new_year_2026_swap_comes_from_the_overrides():
     calendar = WorkingCalendar.load(2025, 2026)
-    assert not calendar.is_working_day(date(2026, 1, 2))  # swapped day off (Công văn 12729/VPCP-KGVX)
+    assert not calendar.is_working_day(
+        date(2026, 1, 2)
+    )  # swapped day off (Công văn 12729/VPCP-KGVX)
     assert calendar.is_working_day(date(2026, 1, 10))  # the Saturday worked in exchange
     assert not calendar.is_working_day(date(2026, 2, 17))  # Tết
     assert calendar.add_working_days(date(2025, 12, 31), 2) == date(2026, 1, 6)
@@ -91,9 +131,19 @@ def test_forty_five_working_days_from_a_cell_resolution_skip_tet_2026():
 
 
 def test_an_administrator_declares_a_day_off_and_the_calendar_follows(world):
-    services.set_day_override(actor=world.root, day=date(2026, 12, 31), kind=DayKind.DAY_OFF,
-                              name="Nghỉ bù", basis="Thông báo số 1/TB-VPCP")
+    services.set_day_override(
+        actor=world.root,
+        day=date(2026, 12, 31),
+        kind=DayKind.DAY_OFF,
+        name="Nghỉ bù",
+        basis="Thông báo số 1/TB-VPCP",
+    )
     assert not WorkingCalendar.load(2026, 2026).is_working_day(date(2026, 12, 31))
     with pytest.raises(DomainError, match="Saturday"):
-        services.set_day_override(actor=world.root, day=date(2026, 12, 30),
-                                  kind=DayKind.WORKING_SATURDAY, name="x", basis="x")
+        services.set_day_override(
+            actor=world.root,
+            day=date(2026, 12, 30),
+            kind=DayKind.WORKING_SATURDAY,
+            name="x",
+            basis="x",
+        )

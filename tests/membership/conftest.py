@@ -3,20 +3,12 @@
 from datetime import date
 
 import pytest
-from django.utils import translation
 
 from dangvu.accounts.models import Role
 from dangvu.core.models import RuleVersion
 from dangvu.membership import selectors, services
 from dangvu.membership.models import Counter, Decision
 from tests.world import make_user
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are matched in English, whatever catalogue the project ships later."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

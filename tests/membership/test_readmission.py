@@ -10,7 +10,7 @@ import pytest
 
 from dangvu.core.errors import DomainError
 from dangvu.membership import services
-from dangvu.membership.models import EventKind, MembershipEvent, Standing
+from dangvu.membership.models import EventKind, ExitReason, MembershipEvent, Standing
 from dangvu.people import services as people
 
 
@@ -199,7 +199,7 @@ def test_a_probationer_cannot_be_expelled(world, admit, leave):
 
 
 def test_an_exit_without_a_reason_is_refused(world, official, decide):
-    with pytest.raises(DomainError, match="give the reason for leaving"):
+    with pytest.raises(DomainError, match="give a reason for leaving that fits"):
         services.record_resignation(
             actor=world.root,
             member=official,
@@ -207,3 +207,11 @@ def test_an_exit_without_a_reason_is_refused(world, official, decide):
             reason="",
             decision=decide(date(2024, 6, 1)),
         )
+
+
+def test_a_reason_must_fit_the_kind_of_exit(world, admit, decide):
+    """A removal coded as a resignation for hardship would escape the readmission bars."""
+    member = admit(date(2000, 1, 10), ceremony=date(2000, 2, 1), recognized=True)
+    with pytest.raises(DomainError, match="fits this kind of exit"):
+        services.remove_member(actor=world.root, member=member, on=date(2010, 5, 5),
+                               reason=ExitReason.FAMILY_HARDSHIP, decision=decide(date(2010, 5, 5)))

@@ -117,7 +117,7 @@ def kept_by_commune(world, person_factory, decide):
 
 def test_dissolving_a_cell_with_members_and_no_target_is_refused(world, kept_by_commune):
     events = MembershipEvent.objects.count()
-    with pytest.raises(DomainError, match="1 members still belong to Chi bộ thôn Đông"):
+    with pytest.raises(DomainError, match="1 member still belongs to Chi bộ thôn Đông"):
         organizations.dissolve(actor=world.root, organization=world.cell_a1, on=MERGED)
     world.cell_a1.refresh_from_db()
     assert world.cell_a1.dissolved_on is None

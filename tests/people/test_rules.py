@@ -4,19 +4,12 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
-from django.utils import translation
 
 from dangvu.core.errors import DomainError
 from dangvu.people.rules import attribute_as_of, check_national_id, check_old_id_number
 
 # A few 2-digit codes of the 2008 province list: Hà Nội, Hải Phòng, Đà Nẵng, TP HCM, Cà Mau.
 PROVINCES = {"01", "31", "48", "79", "96"}
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def cccd(province: str = "001", century_gender: str = "0", year: str = "75") -> str:

@@ -4,7 +4,6 @@ import unicodedata
 from datetime import date
 
 import pytest
-from django.utils import translation
 
 from dangvu.core.errors import DomainError, NotPermitted
 from dangvu.core.models import (
@@ -20,12 +19,6 @@ from dangvu.people import selectors, services
 from dangvu.people.models import Person
 
 HUNG_ID = "001075012345"  # Hà Nội, a man born in 1975
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def identity(**fields):

@@ -275,6 +275,14 @@ class Counter(models.TextChoices):
     LOST_CONTACT = "lost_contact", _("lost contact")
 
 
+class EffectQuerySet(models.QuerySet["EventEffect"]):
+    def update(self, **kwargs: object) -> int:
+        raise PermissionError("Effect rows are never updated; the services add the difference.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Effect rows are never deleted; the services add the difference.")
+
+
 class EventEffect(models.Model):
     """A signed change of one counter of one organization from ``effective_date`` on, written
     when it became known (``recorded_at``). Append-only: a correction or a back-dated event
@@ -288,6 +296,8 @@ class EventEffect(models.Model):
     effective_date = models.DateField()
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    objects = EffectQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("event effect")
         verbose_name_plural = _("event effects")
@@ -300,6 +310,14 @@ class EventEffect(models.Model):
 
     def __str__(self) -> str:
         return f"{self.counter} {self.delta:+d}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise PermissionError("Effect rows are never updated; the services add the difference.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Effect rows are never deleted; the services add the difference.")
 
 
 class MemberPeriod(models.Model):

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.dispatch import receiver
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from dangvu.core.errors import DomainError
 from dangvu.membership import services
@@ -13,15 +13,29 @@ from dangvu.organizations.models import Organization
 
 
 @receiver(signals.dissolved)
-def reassign_members(sender: Any, organization: Organization, successor: Organization | None,
-                     on: Any, actor: Any, **kwargs: Any) -> None:
+def reassign_members(
+    sender: Any,
+    organization: Organization,
+    successor: Organization | None,
+    on: Any,
+    actor: Any,
+    **kwargs: Any,
+) -> None:
     """Every current member of a dissolved organization passes to its successor on the same
     date (a reassignment, not a transfer); without a successor the dissolution is refused."""
     members = list(Member.objects.filter(organization=organization).exclude(standing=Standing.LEFT))
     if members and successor is None:
         raise DomainError(
-            _("%(count)d members still belong to %(name)s: choose the organization that takes "
-              "them over.") % {"count": len(members), "name": organization.name}, field="target")
+            ngettext_lazy(
+                "%(count)d member still belongs to %(name)s: choose the organization that takes "
+                "this member over.",
+                "%(count)d members still belong to %(name)s: choose the organization that takes "
+                "them over.",
+                "count",
+            )
+            % {"count": len(members), "name": organization.name},
+            field="target",
+        )
     for member in members:
         assert successor is not None
         services.reassign_member(actor=actor, member=member, to=successor, on=on)

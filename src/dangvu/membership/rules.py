@@ -23,19 +23,74 @@ from dangvu.membership.models import Counter, EventKind, ExitReason, Standing
 K = EventKind
 EXITS = {K.DEATH, K.REMOVAL, K.EXPULSION, K.RESIGNATION}
 # Same-day events apply in this order (then in the order they were recorded).
-RANK: dict[str, int] = {K.ADMISSION: 0, K.READMISSION: 0, K.RESTORATION: 0, K.CEREMONY: 1, K.RECOGNITION: 2,
-        K.PROBATION_EXTENSION: 2, K.TRANSFER_OUT: 3, K.TEMPORARY_OUT: 3, K.TRANSFER_IN: 4,
-        K.TEMPORARY_IN: 4, K.TEMPORARY_EXTENSION: 5, K.TEMPORARY_RETURN: 5, K.REASSIGNMENT: 7,
-        K.DEATH: 9, K.REMOVAL: 9, K.EXPULSION: 9, K.RESIGNATION: 9, K.CORRECTION: 10}
+# Sending and receiving share a rank, so a member received and sent on the same day keeps the
+# order in which the two were recorded.
+RANK: dict[str, int] = {
+    K.ADMISSION: 0,
+    K.READMISSION: 0,
+    K.RESTORATION: 0,
+    K.CEREMONY: 1,
+    K.RECOGNITION: 2,
+    K.PROBATION_EXTENSION: 2,
+    K.TRANSFER_OUT: 3,
+    K.TEMPORARY_OUT: 3,
+    K.TRANSFER_IN: 3,
+    K.TEMPORARY_IN: 3,
+    K.TEMPORARY_EXTENSION: 5,
+    K.TEMPORARY_RETURN: 5,
+    K.REASSIGNMENT: 7,
+    K.DEATH: 9,
+    K.REMOVAL: 9,
+    K.EXPULSION: 9,
+    K.RESIGNATION: 9,
+    K.CORRECTION: 10,
+}
 # Open activity flags and the counter each one keeps at the member's home organization.
-FLAG_COUNTERS = {"exempted": Counter.EXEMPTED, "suspended": Counter.SUSPENDED,
-                 "lost_contact": Counter.LOST_CONTACT, "temporarily_away": Counter.TEMPORARILY_AWAY}
-FLAG_EVENTS = {K.EXEMPTION: ("exempted", True), K.EXEMPTION_END: ("exempted", False),
-               K.SUSPENSION: ("suspended", True), K.SUSPENSION_END: ("suspended", False),
-               K.LOSS_OF_CONTACT: ("lost_contact", True),
-               K.CONTACT_RESUMED: ("lost_contact", False)}
-FLAG_NAMES = {"exempted": _("exempted"), "suspended": _("suspended"),
-              "lost_contact": _("in lost contact")}
+FLAG_COUNTERS = {
+    "exempted": Counter.EXEMPTED,
+    "suspended": Counter.SUSPENDED,
+    "lost_contact": Counter.LOST_CONTACT,
+    "temporarily_away": Counter.TEMPORARILY_AWAY,
+}
+FLAG_EVENTS = {
+    K.EXEMPTION: ("exempted", True),
+    K.EXEMPTION_END: ("exempted", False),
+    K.SUSPENSION: ("suspended", True),
+    K.SUSPENSION_END: ("suspended", False),
+    K.LOSS_OF_CONTACT: ("lost_contact", True),
+    K.CONTACT_RESUMED: ("lost_contact", False),
+}
+R = ExitReason
+# The reasons each kind of exit may give (Quy định 294-QĐ/TW items 8.1, 4.2.1, 4.4.1, 5.2.7, 3.5.2;
+# Hướng dẫn 38-HD/BTCTW II.4.3.1 d): readmission bars depend on them, so they must match.
+EXIT_REASONS = {
+    K.REMOVAL: {
+        R.ABANDONED_ACTIVITIES,
+        R.UNPAID_DUES,
+        R.CARD_HANDED_BACK,
+        R.NO_PROGRESS,
+        R.STANDARDS_TWO_YEARS,
+        R.POLITICAL_STANDARD,
+        R.NOT_RECOGNIZED,
+        R.PROBATIONER_SENTENCED,
+        R.TRANSFER_NOT_PRESENTED,
+        R.ANNULLED_ADMISSION,
+        R.FALSE_CLAIM,
+    },
+    K.RESIGNATION: {R.FAMILY_HARDSHIP, R.PERSONAL_REQUEST},
+    K.EXPULSION: {
+        R.SERIOUS_DISUNITY,
+        R.CORRUPTION_CONVICTION,
+        R.SERIOUS_CRIME_CONVICTION,
+        R.LESS_SERIOUS_CONVICTION,
+        R.OTHER_VIOLATION,
+    },
+}
+FLAG_NAMES = {
+    "exempted": _("exempted"),
+    "suspended": _("suspended"),
+    "lost_contact": _("in lost contact"),
+}
 
 
 @dataclass(frozen=True)
@@ -123,8 +178,11 @@ def refuse(message: Any, event: Event) -> DomainError:
     """A refusal that says which event (kind and date) it is about."""
     return DomainError(
         _("%(event)s on %(date)s: %(message)s")
-        % {"event": EventKind(event.kind).label, "date": format_date(event.effective_date),
-           "message": message}
+        % {
+            "event": EventKind(event.kind).label,
+            "date": format_date(event.effective_date),
+            "message": message,
+        }
     )
 
 
@@ -132,8 +190,10 @@ def effective_events(events: Iterable[Event]) -> list[Event]:
     """The events that count, in ledger order: corrections and what they void left out."""
     events = list(events)
     voided = {e.voids_id for e in events if e.kind == K.CORRECTION}
-    return sorted((e for e in events if e.kind != K.CORRECTION and e.id not in voided),
-                  key=lambda e: e.sort_key)
+    return sorted(
+        (e for e in events if e.kind != K.CORRECTION and e.id not in voided),
+        key=lambda e: e.sort_key,
+    )
 
 
 def replay(events: Iterable[Event], rules: Rulebook, organization_of: Any = None) -> State:
@@ -155,12 +215,16 @@ class Context:
     organization_of: Any = None
 
     def rule(self, key: str, on: date, organization_id: int | None) -> Any:
-        organization = (self.organization_of(organization_id)
-                        if self.organization_of and organization_id else None)
+        organization = (
+            self.organization_of(organization_id)
+            if self.organization_of and organization_id
+            else None
+        )
         return self.rules.get(key, on=on, organization=organization)
 
 
 # --- counting helpers -------------------------------------------------------------------------
+
 
 def _add(state: State, organization_id: int, counter: str, delta: int, on: date) -> None:
     state.effects.append(Effect(organization_id, counter, delta, on))
@@ -196,8 +260,10 @@ def _require_member(state: State, event: Event) -> None:
     if state.standing is None:
         raise refuse(_("the person has not been admitted."), event)
     if state.standing == Standing.LEFT:
-        raise refuse(_("the member left the Party on %(date)s.")
-                     % {"date": format_date(state.exit_date)}, event)
+        raise refuse(
+            _("the member left the Party on %(date)s.") % {"date": format_date(state.exit_date)},
+            event,
+        )
 
 
 def _require_at(state: State, event: Event) -> None:
@@ -207,10 +273,14 @@ def _require_at(state: State, event: Event) -> None:
 
 # --- steps ------------------------------------------------------------------------------------
 
+
 def _admission(state: State, e: Event, ctx: Context) -> None:
     if state.standing is not None:
-        raise refuse(_("the person was already admitted on %(date)s; a second admission is a "
-                       "readmission.") % {"date": format_date(state.first_admission_date)}, e)
+        raise refuse(
+            _("the person was already admitted on %(date)s; a second admission is a readmission.")
+            % {"date": format_date(state.first_admission_date)},
+            e,
+        )
     state.standing = Standing.PROBATIONARY
     state.organization_id = e.organization_id
     state.first_admission_date = state.admission_date = e.effective_date
@@ -240,13 +310,23 @@ def _recognition(state: State, e: Event, ctx: Context) -> None:
     if state.standing != Standing.PROBATIONARY:
         raise refuse(_("only a probationary member is recognized as official."), e)
     if state.ceremony_date is None:
-        raise refuse(_("there is no admission ceremony yet: recognition comes 12 months after "
-                       "it (Điều lệ Đảng, Art. 5)."), e)
+        raise refuse(
+            _(
+                "there is no admission ceremony yet: recognition comes 12 months after "
+                "it (Điều lệ Đảng, Art. 5)."
+            ),
+            e,
+        )
     due = probation_end(state, ctx)
     if e.effective_date != due:
-        raise refuse(_("official status takes effect at the end of probation, on %(date)s, even "
-                       "when the vote is late (Quy định 294-QĐ/TW, item 4.2.2).")
-                     % {"date": format_date(due)}, e)
+        raise refuse(
+            _(
+                "official status takes effect at the end of probation, on %(date)s, even "
+                "when the vote is late (Quy định 294-QĐ/TW, item 4.2.2)."
+            )
+            % {"date": format_date(due)},
+            e,
+        )
     if not state.in_transit:
         _count_standing(state, -1, e.effective_date)
     state.standing = Standing.OFFICIAL
@@ -264,9 +344,11 @@ def _probation_extension(state: State, e: Event, ctx: Context) -> None:
     months = int(e.details.get("months", 0))
     allowed = ctx.rule("probation", e.effective_date, state.organization_id)
     if months <= 0 or state.extension_months + months > allowed["max_extension_months"]:
-        raise refuse(_("the rule in force allows an extension of at most %(months)d months "
-                       "(%(citation)s).")
-                     % {"months": allowed["max_extension_months"], "citation": allowed.citation}, e)
+        raise refuse(
+            _("the rule in force allows an extension of at most %(months)d months (%(citation)s).")
+            % {"months": allowed["max_extension_months"], "citation": allowed.citation},
+            e,
+        )
     state.extension_months += months
 
 
@@ -313,13 +395,21 @@ def _temporary_out(state: State, e: Event, ctx: Context) -> None:
 def _check_temporary_length(state: State, e: Event, ctx: Context, since: date) -> None:
     """3 months to under a year, up to 2 years for full-time study (294 item 6.3.2(a))."""
     if e.ends_on is None:
-        raise refuse(_("a temporary transfer states until when."), e)
+        raise refuse(_("a temporary transfer needs an end date."), e)
     rule = ctx.rule("transfer.deadlines", since, state.organization_id)
-    longest = rule["temporary_study_max_months"] if e.details.get("study") else rule["temporary_max_months"]
-    if e.ends_on < add_months(since, rule["temporary_min_months"]) or e.ends_on > add_months(since, longest):
-        raise refuse(_("a temporary transfer lasts from %(min)d to %(max)d months (%(citation)s).")
-                     % {"min": rule["temporary_min_months"], "max": longest,
-                        "citation": rule.citation}, e)
+    longest = (
+        rule["temporary_study_max_months"]
+        if e.details.get("study")
+        else rule["temporary_max_months"]
+    )
+    if e.ends_on < add_months(since, rule["temporary_min_months"]) or e.ends_on > add_months(
+        since, longest
+    ):
+        raise refuse(
+            _("a temporary transfer lasts from %(min)d to %(max)d months (%(citation)s).")
+            % {"min": rule["temporary_min_months"], "max": longest, "citation": rule.citation},
+            e,
+        )
 
 
 def _temporary_in(state: State, e: Event, ctx: Context) -> None:
@@ -361,8 +451,9 @@ def _flag(state: State, e: Event, ctx: Context) -> None:
     _require_member(state, e)
     flag, opening = FLAG_EVENTS[EventKind(e.kind)]
     if opening == (flag in state.flags):
-        message = (_("the member is already %(state)s.") if opening
-                   else _("the member is not %(state)s."))
+        message = (
+            _("the member is already %(state)s.") if opening else _("the member is not %(state)s.")
+        )
         raise refuse(message % {"state": FLAG_NAMES[flag]}, e)
     assert state.organization_id is not None
     _add(state, state.organization_id, FLAG_COUNTERS[flag], +1 if opening else -1, e.effective_date)
@@ -387,7 +478,7 @@ def _interruption(state: State, e: Event, ctx: Context) -> None:
     """A decided gap during a transfer: [effective_date, ends_on) does not count."""
     _require_member(state, e)
     if e.ends_on is None or e.ends_on <= e.effective_date:
-        raise refuse(_("state when the interruption ended."), e)
+        raise refuse(_("give the date the interruption ended."), e)
     state.gaps.append(Gap("interruption", e.effective_date, e.ends_on, [e.id]))
 
 
@@ -408,12 +499,24 @@ def _exit(state: State, e: Event, ctx: Context) -> None:
     if e.organization_id not in (state.organization_id, state.pending_to):
         raise refuse(_("the member does not belong to that organization on this date."), e)
     if e.kind == K.EXPULSION and state.standing == Standing.PROBATIONARY:
-        raise refuse(_("a probationary member can only be reprimanded or warned, not expelled; "
-                       "a probationer is removed from the list instead (Điều lệ Đảng, Art. 35)."), e)
-    if e.kind == K.REMOVAL and e.reason == ExitReason.NOT_RECOGNIZED and state.standing != Standing.PROBATIONARY:
+        raise refuse(
+            _(
+                "a probationary member can only be reprimanded or warned, not expelled; "
+                "a probationer is removed from the list instead (Điều lệ Đảng, Art. 35)."
+            ),
+            e,
+        )
+    if (
+        e.kind == K.REMOVAL
+        and e.reason == ExitReason.NOT_RECOGNIZED
+        and state.standing != Standing.PROBATIONARY
+    ):
         raise refuse(_("only a probationary member can be removed for not being recognized."), e)
-    if e.kind != K.DEATH and not e.reason:
-        raise refuse(_("give the reason for leaving: readmission depends on it."), e)
+    if e.kind != K.DEATH and e.reason not in EXIT_REASONS[EventKind(e.kind)]:
+        raise refuse(
+            _("give a reason for leaving that fits this kind of exit: readmission depends on it."),
+            e,
+        )
     on = e.effective_date
     _count_standing(state, -1, on)
     assert state.organization_id is not None
@@ -438,23 +541,31 @@ def _readmission(state: State, e: Event, ctx: Context) -> None:
         raise refuse(_("only a person who left the Party can be readmitted."), e)
     rule = ctx.rule("readmission", e.effective_date, e.organization_id)
     if state.readmissions >= rule["max_times"]:
-        raise refuse(_("readmission is allowed only once (%(citation)s).")
-                     % {"citation": rule.citation}, e)
+        raise refuse(
+            _("readmission is allowed only once (%(citation)s).") % {"citation": rule.citation}, e
+        )
     if state.exit_reason in rule["barred_reasons"]:
-        raise refuse(_("a person who left for this reason (%(reason)s) cannot be readmitted "
-                       "(%(citation)s).") % {"reason": ExitReason(state.exit_reason).label,
-                                             "citation": rule.citation}, e)
+        raise refuse(
+            _("a person who left for this reason (%(reason)s) cannot be readmitted (%(citation)s).")
+            % {"reason": ExitReason(state.exit_reason).label, "citation": rule.citation},
+            e,
+        )
     assert state.exit_date is not None
     earliest = add_months(state.exit_date, rule["wait_months"])
     expunged = e.details.get("expunged_on")
     if state.exit_reason == ExitReason.LESS_SERIOUS_CONVICTION:
         if not expunged:
             raise refuse(_("give the date the conviction was expunged."), e)
-        earliest = max(earliest, add_months(date.fromisoformat(str(expunged)),
-                                            rule["wait_after_expungement_months"]))
+        earliest = max(
+            earliest,
+            add_months(date.fromisoformat(str(expunged)), rule["wait_after_expungement_months"]),
+        )
     if e.effective_date < earliest:
-        raise refuse(_("readmission is possible from %(date)s at the earliest (%(citation)s).")
-                     % {"date": format_date(earliest), "citation": rule.citation}, e)
+        raise refuse(
+            _("readmission is possible from %(date)s at the earliest (%(citation)s).")
+            % {"date": format_date(earliest), "citation": rule.citation},
+            e,
+        )
     _close_exit_gap(state, e)
     state.readmissions += 1
     _rejoin(state, e, Standing.PROBATIONARY)
@@ -490,21 +601,39 @@ def _rejoin(state: State, e: Event, standing: str) -> None:
 
 
 STEPS: dict[str, Callable[[State, Event, Context], None]] = {
-    K.ADMISSION: _admission, K.CEREMONY: _ceremony, K.RECOGNITION: _recognition,
-    K.PROBATION_EXTENSION: _probation_extension, K.TRANSFER_OUT: _transfer_out,
-    K.TRANSFER_IN: _transfer_in, K.TEMPORARY_OUT: _temporary_out, K.TEMPORARY_IN: _temporary_in,
-    K.TEMPORARY_EXTENSION: _temporary_extension, K.TEMPORARY_RETURN: _temporary_return,
-    K.INTERRUPTION: _interruption, K.EXEMPTION: _flag, K.EXEMPTION_END: _flag,
-    K.SUSPENSION: _flag, K.SUSPENSION_END: _flag, K.LOSS_OF_CONTACT: _flag,
-    K.CONTACT_RESUMED: _flag, K.REASSIGNMENT: _reassignment, K.DEATH: _exit, K.REMOVAL: _exit,
-    K.EXPULSION: _exit, K.RESIGNATION: _exit, K.READMISSION: _readmission,
+    K.ADMISSION: _admission,
+    K.CEREMONY: _ceremony,
+    K.RECOGNITION: _recognition,
+    K.PROBATION_EXTENSION: _probation_extension,
+    K.TRANSFER_OUT: _transfer_out,
+    K.TRANSFER_IN: _transfer_in,
+    K.TEMPORARY_OUT: _temporary_out,
+    K.TEMPORARY_IN: _temporary_in,
+    K.TEMPORARY_EXTENSION: _temporary_extension,
+    K.TEMPORARY_RETURN: _temporary_return,
+    K.INTERRUPTION: _interruption,
+    K.EXEMPTION: _flag,
+    K.EXEMPTION_END: _flag,
+    K.SUSPENSION: _flag,
+    K.SUSPENSION_END: _flag,
+    K.LOSS_OF_CONTACT: _flag,
+    K.CONTACT_RESUMED: _flag,
+    K.REASSIGNMENT: _reassignment,
+    K.DEATH: _exit,
+    K.REMOVAL: _exit,
+    K.EXPULSION: _exit,
+    K.RESIGNATION: _exit,
+    K.READMISSION: _readmission,
     K.RESTORATION: _restoration,
 }
 
 
 # --- ages -------------------------------------------------------------------------------------
 
-def completed_months(start: date, end: date, counting: str = "day", overflow: str = "last_day_of_month") -> int:
+
+def completed_months(
+    start: date, end: date, counting: str = "day", overflow: str = "last_day_of_month"
+) -> int:
     """Whole months from ``start`` to ``end``. "day": a month is completed on the same day
     number of a later month (the month's last day when that day does not exist); "month":
     calendar months between the two months, days ignored."""
@@ -516,8 +645,9 @@ def completed_months(start: date, end: date, counting: str = "day", overflow: st
     return months
 
 
-def check_admission_age(birth: PartialDate, vote_date: date, rules: Rulebook,
-                        provincial_consent: bool = False) -> None:
+def check_admission_age(
+    birth: PartialDate, vote_date: date, rules: Rulebook, provincial_consent: bool = False
+) -> None:
     """Refuse an admission outside the age the rule in force on the vote date allows: 18 to 60
     years in completed months (216 to 720), over 60 only with the provincial standing
     committee's written consent (294 items 1.1.1 and 1.1.2). No rule before 30/4/1975."""
@@ -525,25 +655,39 @@ def check_admission_age(birth: PartialDate, vote_date: date, rules: Rulebook,
     if rule is None:
         return
     if rule["counting"] == "day" and not birth.is_complete:
-        raise DomainError(_("The full date of birth is needed to check the admission age."),
-                          field="birth_date")
+        raise DomainError(
+            _("The full date of birth is needed to check the admission age."), field="birth_date"
+        )
     if rule["counting"] == "month" and birth.month is None:
-        raise DomainError(_("The month of birth is needed to check the admission age."),
-                          field="birth_date")
+        raise DomainError(
+            _("The month of birth is needed to check the admission age."), field="birth_date"
+        )
     overflow = rules.get("dates.nonexistent_day", on=vote_date)["rule"]
     months = completed_months(birth.earliest(), vote_date, rule["counting"], overflow)
     if months < rule["min_months"]:
         raise DomainError(
-            _("On %(date)s the person is %(years)d years and %(months)d months old: admission "
-              "needs %(min)d full months (18 years) on the day the cell votes (%(citation)s).")
-            % {"date": format_date(vote_date), "years": months // 12, "months": months % 12,
-               "min": rule["min_months"], "citation": rule.citation}, field="resolution_date")
+            _(
+                "On %(date)s the person is %(years)d years and %(months)d months old: admission "
+                "needs %(min)d full months (18 years) on the day the cell votes (%(citation)s)."
+            )
+            % {
+                "date": format_date(vote_date),
+                "years": months // 12,
+                "months": months % 12,
+                "min": rule["min_months"],
+                "citation": rule.citation,
+            },
+            field="resolution_date",
+        )
     if months > rule["max_months"] and not provincial_consent:
         raise DomainError(
-            _("On %(date)s the person is past 60 years (%(months)d completed months): admission "
-              "needs the provincial standing committee's written consent (%(citation)s).")
+            _(
+                "On %(date)s the person is past 60 years (%(months)d completed months): admission "
+                "needs the provincial standing committee's written consent (%(citation)s)."
+            )
             % {"date": format_date(vote_date), "months": months, "citation": rule.citation},
-            field="resolution_date")
+            field="resolution_date",
+        )
 
 
 @dataclass(frozen=True)
@@ -567,8 +711,9 @@ def calendar_span(start: date, end: date) -> tuple[int, int, int]:
     return months // 12, months % 12, (end - anchor).days
 
 
-def party_age(state: State, on: date, rules: Rulebook,
-              decided: tuple[date, int, int, int] | None = None) -> PartyAge | None:
+def party_age(
+    state: State, on: date, rules: Rulebook, decided: tuple[date, int, int, int] | None = None
+) -> PartyAge | None:
     """Party age of an official member on ``on`` (``state`` replayed up to ``on``): from the
     first admission decision, minus every gap not annulled (Điều lệ Art. 5(4); 294 item 4.5.1).
     ``decided`` = (as_of, years, months, days) of a recalculation decision, which wins: the
@@ -590,12 +735,21 @@ def party_age(state: State, on: date, rules: Rulebook,
             covered = gap_end
     counts_from = start + timedelta(days=lost)
     years, months, days = calendar_span(counts_from, on)
-    return PartyAge(on, years, months, days, years * 12 + months, counts_from, gaps,
-                    decided is not None and decided[0] <= on)
+    return PartyAge(
+        on,
+        years,
+        months,
+        days,
+        years * 12 + months,
+        counts_from,
+        gaps,
+        decided is not None and decided[0] <= on,
+    )
 
 
-def state_on(events: Iterable[Event], on: date, rules: Rulebook, organization_of: Any = None) -> State:
+def state_on(
+    events: Iterable[Event], on: date, rules: Rulebook, organization_of: Any = None
+) -> State:
     """The state replayed from the events effective on or before ``on`` (``organization_of`` as
     for ``replay``: without it a provincial rule version, e.g. an extension, is not seen)."""
     return replay([e for e in events if e.effective_date <= on], rules, organization_of)
-

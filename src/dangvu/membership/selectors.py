@@ -18,7 +18,9 @@ from dangvu.organizations.models import Organization
 
 def current_members_for(user: Any) -> QuerySet[Member]:
     """Members (probationary and official) whose current organization the user may see."""
-    members = Member.objects.exclude(standing=Standing.LEFT).select_related("person", "organization")
+    members = Member.objects.exclude(standing=Standing.LEFT).select_related(
+        "person", "organization"
+    )
     return scoping.scope(members, user, "organization__path")
 
 
@@ -38,19 +40,25 @@ def member_for(user: Any, pk: Any) -> Member:
 def former_members(user: Any, organization: Organization) -> QuerySet[Member]:
     """Members who belonged to the organization's subtree and no longer do."""
     scoping.get_or_404(scoping.visible_organizations(user), pk=organization.pk)
-    left = MemberPeriod.objects.filter(organization__path__startswith=organization.path,
-                                       valid_to__isnull=False)
-    return (Member.objects.filter(pk__in=left.values("member_id"))
-            .exclude(organization__path__startswith=organization.path, standing__in=[
-                Standing.PROBATIONARY, Standing.OFFICIAL])
-            .select_related("person", "organization"))
+    left = MemberPeriod.objects.filter(
+        organization__path__startswith=organization.path, valid_to__isnull=False
+    )
+    return (
+        Member.objects.filter(pk__in=left.values("member_id"))
+        .exclude(
+            organization__path__startswith=organization.path,
+            standing__in=[Standing.PROBATIONARY, Standing.OFFICIAL],
+        )
+        .select_related("person", "organization")
+    )
 
 
 def members_as_of(user: Any, organization: Organization, on: date) -> QuerySet[Member]:
     """Members who belonged to the organization's subtree on ``on`` (today's tree)."""
     scoping.get_or_404(scoping.visible_organizations(user), pk=organization.pk)
     periods = MemberPeriod.objects.filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=on), valid_from__lte=on,
+        Q(valid_to__isnull=True) | Q(valid_to__gt=on),
+        valid_from__lte=on,
         organization__path__startswith=organization.path,
     )
     return Member.objects.filter(pk__in=periods.values("member_id")).select_related("person")
@@ -58,16 +66,27 @@ def members_as_of(user: Any, organization: Organization, on: date) -> QuerySet[M
 
 def pending_transfers_to(user: Any) -> QuerySet[Member]:
     """Members in transit to an organization the user may see."""
-    return scoping.scope(Member.objects.filter(is_in_transit=True).select_related("person"),
-                         user, "pending_transfer_to__path")
+    return scoping.scope(
+        Member.objects.filter(is_in_transit=True).select_related("person"),
+        user,
+        "pending_transfer_to__path",
+    )
 
 
-def count(organization: Organization, counter: Counter | str, on: date,
-          known_at: Any = None, subtree: bool = False) -> int:
+def count(
+    organization: Organization,
+    counter: Counter | str,
+    on: date,
+    known_at: Any = None,
+    subtree: bool = False,
+) -> int:
     """A count as of ``on`` (as known at ``known_at``): one sum over the effect rows."""
     rows = EventEffect.objects.filter(counter=counter, effective_date__lte=on)
-    rows = (rows.filter(organization__path__startswith=organization.path) if subtree
-            else rows.filter(organization=organization))
+    rows = (
+        rows.filter(organization__path__startswith=organization.path)
+        if subtree
+        else rows.filter(organization=organization)
+    )
     if known_at is not None:
         rows = rows.filter(recorded_at__lte=known_at)
     return rows.aggregate(total=Sum("delta"))["total"] or 0

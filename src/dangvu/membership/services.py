@@ -40,17 +40,40 @@ from dangvu.people.models import Discipline, DisciplineForm, Person
 
 K = EventKind
 # Decisions are recorded by approvers; the steps of a procedure by clerks.
-APPROVER_KINDS = {K.ADMISSION, K.RECOGNITION, K.PROBATION_EXTENSION, K.TRANSFER_OUT,
-                  K.TEMPORARY_OUT, K.TEMPORARY_EXTENSION, K.INTERRUPTION, K.EXEMPTION,
-                  K.EXEMPTION_END, K.SUSPENSION, K.SUSPENSION_END, K.DEATH, K.REMOVAL,
-                  K.EXPULSION, K.RESIGNATION, K.READMISSION, K.RESTORATION, K.CORRECTION}
+APPROVER_KINDS = {
+    K.ADMISSION,
+    K.RECOGNITION,
+    K.PROBATION_EXTENSION,
+    K.TRANSFER_OUT,
+    K.TEMPORARY_OUT,
+    K.TEMPORARY_EXTENSION,
+    K.INTERRUPTION,
+    K.EXEMPTION,
+    K.EXEMPTION_END,
+    K.SUSPENSION,
+    K.SUSPENSION_END,
+    K.DEATH,
+    K.REMOVAL,
+    K.EXPULSION,
+    K.RESIGNATION,
+    K.READMISSION,
+    K.RESTORATION,
+    K.CORRECTION,
+}
 
 
 def as_rule_event(row: MembershipEvent) -> rules.Event:
     return rules.Event(
-        kind=row.kind, effective_date=row.effective_date, organization_id=row.organization_id,
-        counterpart_id=row.counterpart_id, reason=row.reason, resolution_date=row.resolution_date,
-        ends_on=row.ends_on, voids_id=row.voids_id, id=row.pk, details=row.details,
+        kind=row.kind,
+        effective_date=row.effective_date,
+        organization_id=row.organization_id,
+        counterpart_id=row.counterpart_id,
+        reason=row.reason,
+        resolution_date=row.resolution_date,
+        ends_on=row.ends_on,
+        voids_id=row.voids_id,
+        id=row.pk,
+        details=row.details,
     )
 
 
@@ -78,35 +101,74 @@ def replay_member(member: Member, book: Rulebook | None = None) -> rules.State:
 
 
 @transaction.atomic
-def record_event(*, actor: Any, member: Member, kind: EventKind, effective_date: date,
-                 organization: Organization, counterpart: Organization | None = None,
-                 decision: Decision | None = None, reason: str = "",
-                 resolution_date: date | None = None, ends_on: date | None = None,
-                 voids: MembershipEvent | None = None, details: dict[str, Any] | None = None,
-                 note: str = "") -> MembershipEvent:
+def record_event(
+    *,
+    actor: Any,
+    member: Member,
+    kind: EventKind,
+    effective_date: date,
+    organization: Organization,
+    counterpart: Organization | None = None,
+    decision: Decision | None = None,
+    reason: str = "",
+    resolution_date: date | None = None,
+    ends_on: date | None = None,
+    voids: MembershipEvent | None = None,
+    details: dict[str, Any] | None = None,
+    note: str = "",
+) -> MembershipEvent:
     """Append one event to the member's ledger and bring everything derived up to date."""
-    role = (Role.ADMIN if kind == K.REASSIGNMENT  # follows a restructuring: an admin's act
-            else Role.APPROVER if kind in APPROVER_KINDS else Role.CLERK)
+    role = (
+        Role.ADMIN
+        if kind == K.REASSIGNMENT  # follows a restructuring: an admin's act
+        else Role.APPROVER
+        if kind in APPROVER_KINDS
+        else Role.CLERK
+    )
     require_role(actor, role, organization)
     if effective_date > timezone.localdate():
-        raise DomainError(_("The effective date cannot be later than today."), field="effective_date")
+        raise DomainError(
+            _("The effective date cannot be later than today."), field="effective_date"
+        )
     event = MembershipEvent.objects.create(
-        member=member, kind=kind, effective_date=effective_date, recorded_by=_user(actor),
-        decision=decision, organization=organization, counterpart=counterpart, reason=reason,
-        resolution_date=resolution_date, ends_on=ends_on, voids=voids, details=details or {},
+        member=member,
+        kind=kind,
+        effective_date=effective_date,
+        recorded_by=_user(actor),
+        decision=decision,
+        organization=organization,
+        counterpart=counterpart,
+        reason=reason,
+        resolution_date=resolution_date,
+        ends_on=ends_on,
+        voids=voids,
+        details=details or {},
         note=note,
     )
     state = replay_member(member)
     if state.standing is None:  # a correction voided the only admission: nothing to project
-        raise DomainError(_("The admission is the only event of this member and cannot be "
-                            "voided; record a removal for the reason \"admission annulled\" "
-                            "instead (Quy định 294-QĐ/TW item 4.4)."))
+        raise DomainError(
+            _(
+                "The admission is the only event of this member and cannot be "
+                'voided; record a removal for the reason "admission annulled" '
+                "instead (Quy định 294-QĐ/TW item 4.4)."
+            )
+        )
     project(member, state, cause=event)
-    audit.record(f"membership.{kind}.recorded", actor=actor, target=member,
-                 after={"event": event.pk, "kind": kind, "effective_date": effective_date.isoformat(),
-                        "organization": organization.pk,
-                        "counterpart": counterpart.pk if counterpart else None,
-                        "reason": reason, "voids": voids.pk if voids else None})
+    audit.record(
+        f"membership.{kind}.recorded",
+        actor=actor,
+        target=member,
+        after={
+            "event": event.pk,
+            "kind": kind,
+            "effective_date": effective_date.isoformat(),
+            "organization": organization.pk,
+            "counterpart": counterpart.pk if counterpart else None,
+            "reason": reason,
+            "voids": voids.pk if voids else None,
+        },
+    )
     return event
 
 
@@ -122,8 +184,13 @@ def project(member: Member, state: rules.State, cause: MembershipEvent | None = 
     member.save()
     MemberPeriod.objects.filter(member=member).delete()
     MemberPeriod.objects.bulk_create(
-        MemberPeriod(member=member, organization_id=p.organization_id, valid_from=p.valid_from,
-                     valid_to=p.valid_to) for p in state.periods
+        MemberPeriod(
+            member=member,
+            organization_id=p.organization_id,
+            valid_from=p.valid_from,
+            valid_to=p.valid_to,
+        )
+        for p in state.periods
     )
     EventEffect.objects.bulk_create(effect_rows(member, state, cause))
 
@@ -131,16 +198,22 @@ def project(member: Member, state: rules.State, cause: MembershipEvent | None = 
 def projection(state: rules.State) -> dict[str, Any]:
     """The Member fields that the state gives (one function, used by services and check_ledger)."""
     return {
-        "organization_id": state.organization_id, "standing": state.standing,
-        "is_exempted": "exempted" in state.flags, "is_suspended": "suspended" in state.flags,
+        "organization_id": state.organization_id,
+        "standing": state.standing,
+        "is_exempted": "exempted" in state.flags,
+        "is_suspended": "suspended" in state.flags,
         "is_in_transit": state.in_transit,
         "is_temporarily_away": "temporarily_away" in state.flags,
         "is_lost_contact": "lost_contact" in state.flags,
         "first_admission_date": state.first_admission_date,
-        "admission_date": state.admission_date, "ceremony_date": state.ceremony_date,
-        "official_date": state.official_date, "exit_date": state.exit_date,
-        "exit_kind": state.exit_kind, "exit_reason": state.exit_reason,
-        "dossier_number": state.dossier_number, "pending_transfer_to_id": state.pending_to,
+        "admission_date": state.admission_date,
+        "ceremony_date": state.ceremony_date,
+        "official_date": state.official_date,
+        "exit_date": state.exit_date,
+        "exit_kind": state.exit_kind,
+        "exit_reason": state.exit_reason,
+        "dossier_number": state.dossier_number,
+        "pending_transfer_to_id": state.pending_to,
         "host_organization_id": state.host_id,
     }
 
@@ -153,19 +226,30 @@ def wanted_effects(state: rules.State) -> Tally[tuple[int, str, date]]:
 
 
 def written_effects(member: Member) -> Tally[tuple[int, str, date]]:
-    rows = (EventEffect.objects.filter(member=member)
-            .values_list("organization_id", "counter", "effective_date")
-            .annotate(total=Sum("delta")))
+    rows = (
+        EventEffect.objects.filter(member=member)
+        .values_list("organization_id", "counter", "effective_date")
+        .annotate(total=Sum("delta"))
+    )
     return Tally({(org, counter, on): total for org, counter, on, total in rows})
 
 
-def effect_rows(member: Member, state: rules.State, cause: MembershipEvent | None) -> list[EventEffect]:
+def effect_rows(
+    member: Member, state: rules.State, cause: MembershipEvent | None
+) -> list[EventEffect]:
     """The rows that bring the written effects to what the replay wants (the difference)."""
     wanted, written = wanted_effects(state), written_effects(member)
     now = cause.recorded_at if cause else timezone.now()
     return [
-        EventEffect(member=member, event=cause, organization_id=org, counter=counter,
-                    delta=wanted[key] - written[key], effective_date=on, recorded_at=now)
+        EventEffect(
+            member=member,
+            event=cause,
+            organization_id=org,
+            counter=counter,
+            delta=wanted[key] - written[key],
+            effective_date=on,
+            recorded_at=now,
+        )
         for key in sorted(set(wanted) | set(written), key=str)
         if wanted[key] != written[key]
         for org, counter, on in [key]
@@ -173,122 +257,242 @@ def effect_rows(member: Member, state: rules.State, cause: MembershipEvent | Non
 
 
 def current_card_number(member: Member) -> str:
-    card = member.cards.filter(recovered_on__isnull=True, replaced_on__isnull=True).exclude(
-        kind=CardKind.ELECTRONIC).order_by("-issued_on").first() if member.pk else None
+    card = (
+        member.cards.filter(recovered_on__isnull=True, replaced_on__isnull=True)
+        .exclude(kind=CardKind.ELECTRONIC)
+        .order_by("-issued_on")
+        .first()
+        if member.pk
+        else None
+    )
     return card.number if card else ""
 
 
 # --- admission and probation ------------------------------------------------------------------
 
+
 @transaction.atomic
-def admit_member(*, actor: Any, person: Person, organization: Organization, decision: Decision,
-                 resolution_date: date, dossier_number: str = "",
-                 provincial_consent: Decision | None = None) -> Member:
+def admit_member(
+    *,
+    actor: Any,
+    person: Person,
+    organization: Organization,
+    decision: Decision,
+    resolution_date: date,
+    dossier_number: str = "",
+    provincial_consent: Decision | None = None,
+) -> Member:
     """Admit a person (the competent committee's decision, dated ``decision.decided_on``) into
     ``organization``; the age is checked on the day the cell voted (``resolution_date``)."""
     require_role(actor, Role.APPROVER, organization)
     if Member.objects.filter(person=person).exists():
         raise DomainError(_("This person already has a membership record; record a readmission."))
     if resolution_date > decision.decided_on:
-        raise DomainError(_("The cell votes before the committee decides."), field="resolution_date")
-    rules.check_admission_age(person.birth_date, resolution_date, Rulebook.load(),
-                              provincial_consent=provincial_consent is not None)
+        raise DomainError(
+            _("The cell's vote cannot be dated after the committee's admission decision."),
+            field="resolution_date",
+        )
+    rules.check_admission_age(
+        person.birth_date,
+        resolution_date,
+        Rulebook.load(),
+        provincial_consent=provincial_consent is not None,
+    )
     member = Member.objects.create(
-        person=person, organization=organization, standing=Standing.PROBATIONARY,
-        first_admission_date=decision.decided_on, admission_date=decision.decided_on,
+        person=person,
+        organization=organization,
+        standing=Standing.PROBATIONARY,
+        first_admission_date=decision.decided_on,
+        admission_date=decision.decided_on,
     )
     details: dict[str, Any] = {"dossier_number": dossier_number}
     if provincial_consent:
         details["provincial_consent"] = provincial_consent.pk
-    record_event(actor=actor, member=member, kind=K.ADMISSION, effective_date=decision.decided_on,
-                 organization=organization, decision=decision, resolution_date=resolution_date,
-                 details=details)
+    record_event(
+        actor=actor,
+        member=member,
+        kind=K.ADMISSION,
+        effective_date=decision.decided_on,
+        organization=organization,
+        decision=decision,
+        resolution_date=resolution_date,
+        details=details,
+    )
     return member
 
 
 def record_ceremony(*, actor: Any, member: Member, on: date, place: str = "") -> MembershipEvent:
-    return record_event(actor=actor, member=member, kind=K.CEREMONY, effective_date=on,
-                        organization=member.organization, details={"place": place})
+    return record_event(
+        actor=actor,
+        member=member,
+        kind=K.CEREMONY,
+        effective_date=on,
+        organization=member.organization,
+        details={"place": place},
+    )
 
 
-def recognize_member(*, actor: Any, member: Member, decision: Decision,
-                     resolution_date: date | None = None) -> MembershipEvent:
+def recognize_member(
+    *, actor: Any, member: Member, decision: Decision, resolution_date: date | None = None
+) -> MembershipEvent:
     """Recognize a probationer as official: effective at the end of probation, however late the
     vote or the decision (294 item 4.2.2)."""
+    require_role(actor, Role.APPROVER, member.organization)
     state = replay_member(member)
     if state.ceremony_date is None:
         raise DomainError(_("Record the admission ceremony first: probation runs from it."))
     due = rules.probation_end(state, rules.Context(Rulebook.load(), organization_lookup()))
-    return record_event(actor=actor, member=member, kind=K.RECOGNITION, effective_date=due,
-                        organization=member.organization, decision=decision,
-                        resolution_date=resolution_date)
+    return record_event(
+        actor=actor,
+        member=member,
+        kind=K.RECOGNITION,
+        effective_date=due,
+        organization=member.organization,
+        decision=decision,
+        resolution_date=resolution_date,
+    )
 
 
-def extend_probation(*, actor: Any, member: Member, on: date, months: int,
-                     decision: Decision | None = None) -> MembershipEvent:
-    return record_event(actor=actor, member=member, kind=K.PROBATION_EXTENSION, effective_date=on,
-                        organization=member.organization, decision=decision,
-                        details={"months": months})
+def extend_probation(
+    *, actor: Any, member: Member, on: date, months: int, decision: Decision | None = None
+) -> MembershipEvent:
+    return record_event(
+        actor=actor,
+        member=member,
+        kind=K.PROBATION_EXTENSION,
+        effective_date=on,
+        organization=member.organization,
+        decision=decision,
+        details={"months": months},
+    )
 
 
 # --- transfers --------------------------------------------------------------------------------
 
-def record_transfer_out(*, actor: Any, member: Member, to: Organization, on: date,
-                        decision: Decision | None = None) -> MembershipEvent:
+
+def record_transfer_out(
+    *, actor: Any, member: Member, to: Organization, on: date, decision: Decision | None = None
+) -> MembershipEvent:
     """The introduction letter of an official transfer: the member leaves the sender's count
     and is counted in transit under the sender until received."""
-    return record_event(actor=actor, member=member, kind=K.TRANSFER_OUT, effective_date=on,
-                        organization=member.organization, counterpart=to, decision=decision)
+    return record_event(
+        actor=actor,
+        member=member,
+        kind=K.TRANSFER_OUT,
+        effective_date=on,
+        organization=member.organization,
+        counterpart=to,
+        decision=decision,
+    )
 
 
 def receive_transfer(*, actor: Any, member: Member, on: date) -> MembershipEvent:
     """The receiving organization takes the member in transit into its count."""
+    require_role(actor, Role.CLERK, member.pending_transfer_to or member.organization)
     if member.pending_transfer_to is None:
         raise DomainError(_("This member is not in transit."))
-    return record_event(actor=actor, member=member, kind=K.TRANSFER_IN, effective_date=on,
-                        organization=member.pending_transfer_to, counterpart=member.organization)
+    return record_event(
+        actor=actor,
+        member=member,
+        kind=K.TRANSFER_IN,
+        effective_date=on,
+        organization=member.pending_transfer_to,
+        counterpart=member.organization,
+    )
 
 
-def record_temporary_transfer(*, actor: Any, member: Member, to: Organization, on: date,
-                              until: date, study: bool = False) -> MembershipEvent:
-    return record_event(actor=actor, member=member, kind=K.TEMPORARY_OUT, effective_date=on,
-                        organization=member.organization, counterpart=to, ends_on=until,
-                        details={"study": study})
+def record_temporary_transfer(
+    *, actor: Any, member: Member, to: Organization, on: date, until: date, study: bool = False
+) -> MembershipEvent:
+    return record_event(
+        actor=actor,
+        member=member,
+        kind=K.TEMPORARY_OUT,
+        effective_date=on,
+        organization=member.organization,
+        counterpart=to,
+        ends_on=until,
+        details={"study": study},
+    )
 
 
 def receive_temporary_transfer(*, actor: Any, member: Member, on: date) -> MembershipEvent:
+    require_role(actor, Role.CLERK, member.host_organization or member.organization)
     if member.host_organization is None:
         raise DomainError(_("This member is not on a temporary transfer."))
-    return record_event(actor=actor, member=member, kind=K.TEMPORARY_IN, effective_date=on,
-                        organization=member.host_organization, counterpart=member.organization)
+    return record_event(
+        actor=actor,
+        member=member,
+        kind=K.TEMPORARY_IN,
+        effective_date=on,
+        organization=member.host_organization,
+        counterpart=member.organization,
+    )
 
 
-def extend_temporary_transfer(*, actor: Any, member: Member, on: date, until: date,
-                              study: bool = False) -> MembershipEvent:
-    return record_event(actor=actor, member=member, kind=K.TEMPORARY_EXTENSION, effective_date=on,
-                        organization=member.organization, ends_on=until, details={"study": study})
+def extend_temporary_transfer(
+    *, actor: Any, member: Member, on: date, until: date, study: bool = False
+) -> MembershipEvent:
+    return record_event(
+        actor=actor,
+        member=member,
+        kind=K.TEMPORARY_EXTENSION,
+        effective_date=on,
+        organization=member.organization,
+        ends_on=until,
+        details={"study": study},
+    )
 
 
 def record_return(*, actor: Any, member: Member, on: date) -> MembershipEvent:
-    return record_event(actor=actor, member=member, kind=K.TEMPORARY_RETURN, effective_date=on,
-                        organization=member.organization)
+    return record_event(
+        actor=actor,
+        member=member,
+        kind=K.TEMPORARY_RETURN,
+        effective_date=on,
+        organization=member.organization,
+    )
 
 
-def record_interruption(*, actor: Any, member: Member, start: date, end: date,
-                        decision: Decision) -> MembershipEvent:
+def record_interruption(
+    *, actor: Any, member: Member, start: date, end: date, decision: Decision
+) -> MembershipEvent:
     """A decided interruption of activity during a transfer: a gap in party age."""
-    return record_event(actor=actor, member=member, kind=K.INTERRUPTION, effective_date=start,
-                        organization=member.organization, ends_on=end, decision=decision)
+    return record_event(
+        actor=actor,
+        member=member,
+        kind=K.INTERRUPTION,
+        effective_date=start,
+        organization=member.organization,
+        ends_on=end,
+        decision=decision,
+    )
 
 
 # --- activity ---------------------------------------------------------------------------------
 
+
 def _activity(kind: EventKind) -> Any:
-    def record(*, actor: Any, member: Member, on: date, reason: str = "",
-               decision: Decision | None = None, until: date | None = None) -> MembershipEvent:
-        return record_event(actor=actor, member=member, kind=kind, effective_date=on,
-                            organization=member.organization, reason=reason, decision=decision,
-                            ends_on=until)
+    def record(
+        *,
+        actor: Any,
+        member: Member,
+        on: date,
+        reason: str = "",
+        decision: Decision | None = None,
+        until: date | None = None,
+    ) -> MembershipEvent:
+        return record_event(
+            actor=actor,
+            member=member,
+            kind=kind,
+            effective_date=on,
+            organization=member.organization,
+            reason=reason,
+            decision=decision,
+            ends_on=until,
+        )
+
     record.__name__ = kind
     record.__doc__ = f"Record a {kind} event for the member at his organization."
     return record
@@ -304,15 +508,32 @@ resume_contact = _activity(K.CONTACT_RESUMED)
 
 # --- exits and returns ------------------------------------------------------------------------
 
-def _exit(*, actor: Any, member: Member, kind: EventKind, on: date, reason: str = "",
-          decision: Decision | None = None, organization: Organization | None = None,
-          details: dict[str, Any] | None = None) -> MembershipEvent:
-    event = record_event(actor=actor, member=member, kind=kind, effective_date=on,
-                         organization=organization or member.organization, reason=reason,
-                         decision=decision, details=details)
+
+def _exit(
+    *,
+    actor: Any,
+    member: Member,
+    kind: EventKind,
+    on: date,
+    reason: str = "",
+    decision: Decision | None = None,
+    organization: Organization | None = None,
+    details: dict[str, Any] | None = None,
+) -> MembershipEvent:
+    event = record_event(
+        actor=actor,
+        member=member,
+        kind=kind,
+        effective_date=on,
+        organization=organization or member.organization,
+        reason=reason,
+        decision=decision,
+        details=details,
+    )
     if kind != K.DEATH:  # the family keeps the card of a deceased member
         member.cards.filter(recovered_on__isnull=True, replaced_on__isnull=True).update(
-            recovered_on=on)
+            recovered_on=on
+        )
         member.card_number = ""
         member.save(update_fields=["card_number"])
     return event
@@ -322,53 +543,104 @@ def record_death(*, actor: Any, member: Member, on: date) -> MembershipEvent:
     return _exit(actor=actor, member=member, kind=K.DEATH, on=on)
 
 
-def remove_member(*, actor: Any, member: Member, on: date, reason: str, decision: Decision,
-                  organization: Organization | None = None) -> MembershipEvent:
+def remove_member(
+    *,
+    actor: Any,
+    member: Member,
+    on: date,
+    reason: str,
+    decision: Decision,
+    organization: Organization | None = None,
+) -> MembershipEvent:
     """Removal from the list (xóa tên), with its coded reason. ``organization`` may be the
     receiving side of a transfer never presented (38-HD/BTCTW II.4.3.1 d)."""
-    return _exit(actor=actor, member=member, kind=K.REMOVAL, on=on, reason=reason,
-                 decision=decision, organization=organization)
+    return _exit(
+        actor=actor,
+        member=member,
+        kind=K.REMOVAL,
+        on=on,
+        reason=reason,
+        decision=decision,
+        organization=organization,
+    )
 
 
-def expel_member(*, actor: Any, member: Member, discipline: Discipline, reason: str) -> MembershipEvent:
+def expel_member(
+    *, actor: Any, member: Member, discipline: Discipline, reason: str
+) -> MembershipEvent:
     """Expulsion, recorded from its discipline decision (never computed)."""
     if discipline.person_id != member.person_id or discipline.form != DisciplineForm.EXPULSION:
         raise DomainError(_("Choose the expulsion decision of this member."), field="discipline")
-    return _exit(actor=actor, member=member, kind=K.EXPULSION, on=discipline.decided_on,
-                 reason=reason, details={"discipline": discipline.pk})
+    return _exit(
+        actor=actor,
+        member=member,
+        kind=K.EXPULSION,
+        on=discipline.decided_on,
+        reason=reason,
+        details={"discipline": discipline.pk},
+    )
 
 
-def record_resignation(*, actor: Any, member: Member, on: date, reason: str,
-                       decision: Decision) -> MembershipEvent:
-    return _exit(actor=actor, member=member, kind=K.RESIGNATION, on=on, reason=reason,
-                 decision=decision)
+def record_resignation(
+    *, actor: Any, member: Member, on: date, reason: str, decision: Decision
+) -> MembershipEvent:
+    return _exit(
+        actor=actor, member=member, kind=K.RESIGNATION, on=on, reason=reason, decision=decision
+    )
 
 
-def readmit_member(*, actor: Any, member: Member, organization: Organization, decision: Decision,
-                   resolution_date: date, provincial_consent: Decision,
-                   expunged_on: date | None = None) -> MembershipEvent:
+def readmit_member(
+    *,
+    actor: Any,
+    member: Member,
+    organization: Organization,
+    decision: Decision,
+    resolution_date: date,
+    provincial_consent: Decision,
+    expunged_on: date | None = None,
+) -> MembershipEvent:
     """Readmission: the same Member and ledger go on, with a new probation (294 item 3.5)."""
-    rules.check_admission_age(member.person.birth_date, resolution_date, Rulebook.load(),
-                              provincial_consent=True)
+    rules.check_admission_age(
+        member.person.birth_date, resolution_date, Rulebook.load(), provincial_consent=True
+    )
     details: dict[str, Any] = {"provincial_consent": provincial_consent.pk}
     if expunged_on:
         details["expunged_on"] = expunged_on.isoformat()
-    return record_event(actor=actor, member=member, kind=K.READMISSION,
-                        effective_date=decision.decided_on, organization=organization,
-                        decision=decision, resolution_date=resolution_date, details=details)
+    return record_event(
+        actor=actor,
+        member=member,
+        kind=K.READMISSION,
+        effective_date=decision.decided_on,
+        organization=organization,
+        decision=decision,
+        resolution_date=resolution_date,
+        details=details,
+    )
 
 
-def restore_member(*, actor: Any, member: Member, organization: Organization,
-                   decision: Decision) -> MembershipEvent:
+def restore_member(
+    *, actor: Any, member: Member, organization: Organization, decision: Decision
+) -> MembershipEvent:
     """Restoration after a wrongful removal or expulsion: party age counts continuously."""
-    return record_event(actor=actor, member=member, kind=K.RESTORATION,
-                        effective_date=decision.decided_on, organization=organization,
-                        decision=decision)
+    return record_event(
+        actor=actor,
+        member=member,
+        kind=K.RESTORATION,
+        effective_date=decision.decided_on,
+        organization=organization,
+        decision=decision,
+    )
 
 
 def reassign_member(*, actor: Any, member: Member, to: Organization, on: date) -> MembershipEvent:
-    return record_event(actor=actor, member=member, kind=K.REASSIGNMENT, effective_date=on,
-                        organization=member.organization, counterpart=to)
+    return record_event(
+        actor=actor,
+        member=member,
+        kind=K.REASSIGNMENT,
+        effective_date=on,
+        organization=member.organization,
+        counterpart=to,
+    )
 
 
 def correct_event(*, actor: Any, event: MembershipEvent, reason: str) -> MembershipEvent:
@@ -380,24 +652,49 @@ def correct_event(*, actor: Any, event: MembershipEvent, reason: str) -> Members
         raise DomainError(_("This event has already been corrected."))
     if not reason.strip():
         raise DomainError(_("Say why the event is wrong."), field="reason")
-    return record_event(actor=actor, member=event.member, kind=K.CORRECTION,
-                        effective_date=event.effective_date, organization=event.organization,
-                        voids=event, note=reason)
+    return record_event(
+        actor=actor,
+        member=event.member,
+        kind=K.CORRECTION,
+        effective_date=event.effective_date,
+        organization=event.organization,
+        voids=event,
+        note=reason,
+    )
 
 
 # --- party age and cards ----------------------------------------------------------------------
 
+
 @transaction.atomic
-def decide_party_age(*, actor: Any, member: Member, decision: Decision, as_of: date, years: int,
-                     months: int, days: int = 0) -> PartyAgeDecision:
+def decide_party_age(
+    *,
+    actor: Any,
+    member: Member,
+    decision: Decision,
+    as_of: date,
+    years: int,
+    months: int,
+    days: int = 0,
+) -> PartyAgeDecision:
     """Store the superior standing committee's recalculated party age; it wins over the
     computed proposal from ``as_of`` on (Hướng dẫn 06-HD/TW item 5.3)."""
     require_role(actor, Role.APPROVER, member.organization)
-    row = PartyAgeDecision.objects.create(member=member, decision=decision, as_of=as_of,
-                                          years=years, months=months, days=days)
-    audit.record("membership.party_age.decided", actor=actor, target=member,
-                 after={"decision": decision.pk, "as_of": as_of.isoformat(), "years": years,
-                        "months": months, "days": days})
+    row = PartyAgeDecision.objects.create(
+        member=member, decision=decision, as_of=as_of, years=years, months=months, days=days
+    )
+    audit.record(
+        "membership.party_age.decided",
+        actor=actor,
+        target=member,
+        after={
+            "decision": decision.pk,
+            "as_of": as_of.isoformat(),
+            "years": years,
+            "months": months,
+            "days": days,
+        },
+    )
     return row
 
 
@@ -412,8 +709,15 @@ def party_age(member: Member, on: date | None = None) -> rules.PartyAge | None:
 
 
 @transaction.atomic
-def issue_card(*, actor: Any, member: Member, kind: CardKind, number: str, issued_on: date,
-               decision: Decision | None = None) -> PartyCard:
+def issue_card(
+    *,
+    actor: Any,
+    member: Member,
+    kind: CardKind,
+    number: str,
+    issued_on: date,
+    decision: Decision | None = None,
+) -> PartyCard:
     """Issue a card to an official member; a new paper card replaces the previous one (the
     2025 exchange), an electronic card sits beside it. The 2025 card's number is the personal
     ID number: masked in the audit log like it."""
@@ -422,16 +726,30 @@ def issue_card(*, actor: Any, member: Member, kind: CardKind, number: str, issue
         raise DomainError(_("Only official members receive a party card."))
     national_id = member.person.national_id
     if kind == CardKind.CARD_2025 and (not national_id or number != national_id):
-        raise DomainError(_("The 2025 party card carries the member's personal identification "
-                            "number (Quyết định 347-QĐ/TW)."), field="number")
+        raise DomainError(
+            _(
+                "The 2025 party card carries the member's personal identification "
+                "number (Quyết định 347-QĐ/TW)."
+            ),
+            field="number",
+        )
     if kind != CardKind.ELECTRONIC:
         member.cards.filter(replaced_on__isnull=True, recovered_on__isnull=True).exclude(
-            kind=CardKind.ELECTRONIC).update(replaced_on=issued_on)
-    card = PartyCard.objects.create(member=member, kind=kind, number=number, issued_on=issued_on,
-                                    decision=decision)
+            kind=CardKind.ELECTRONIC
+        ).update(replaced_on=issued_on)
+    card = PartyCard.objects.create(
+        member=member, kind=kind, number=number, issued_on=issued_on, decision=decision
+    )
     member.card_number = current_card_number(member)
     member.save(update_fields=["card_number"])
-    audit.record("membership.card.issued", actor=actor, target=member,
-                 after={"kind": kind, "party_card_number": mask_identifier(number),
-                        "issued_on": issued_on.isoformat()})
+    audit.record(
+        "membership.card.issued",
+        actor=actor,
+        target=member,
+        after={
+            "kind": kind,
+            "party_card_number": mask_identifier(number),
+            "issued_on": issued_on.isoformat(),
+        },
+    )
     return card

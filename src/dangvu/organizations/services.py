@@ -16,6 +16,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from dangvu.accounts.models import Role
 from dangvu.accounts.scoping import require_role
@@ -397,9 +398,12 @@ def dissolve(
     children = _live_children(organization)
     if children and target is None:
         raise DomainError(
-            _(
+            ngettext_lazy(
+                "%(name)s still has %(count)d subordinate organization: move it first or "
+                "choose the organization that takes it over.",
                 "%(name)s still has %(count)d subordinate organizations: move them first or "
-                "choose the organization that takes them over."
+                "choose the organization that takes them over.",
+                "count",
             )
             % {"name": organization.name, "count": len(children)},
             field="target",

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.dispatch import receiver
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from dangvu.core import audit
 from dangvu.core.errors import DomainError
@@ -28,9 +28,12 @@ def pass_dossiers_to_successor(
         return
     if successor is None:
         raise DomainError(
-            _(
+            ngettext_lazy(
+                "%(count)d person has a dossier at %(name)s: choose the organization that "
+                "takes it over.",
                 "%(count)d people have their dossier at %(name)s: choose the organization that "
-                "takes them over."
+                "takes them over.",
+                "count",
             )
             % {"count": len(ids), "name": organization.name},
             field="target",

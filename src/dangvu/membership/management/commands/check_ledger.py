@@ -44,8 +44,10 @@ class Command(BaseCommand):
             checked += len(members)
         for member_id, message in problems[: options["limit"]]:
             self.stdout.write(f"member {member_id}: {message}")
-        self.stdout.write(f"check_ledger: {checked} members, {len(problems)} differences, "
-                          f"{time.monotonic() - started:.1f} s")
+        self.stdout.write(
+            f"check_ledger: {checked} members, {len(problems)} differences, "
+            f"{time.monotonic() - started:.1f} s"
+        )
         if problems:
             sys.exit(1)
 
@@ -78,31 +80,59 @@ class OrganizationPath:
         return [int(part) for part in self.path.strip("/").split("/") if part]
 
 
-def check_chunk(members: dict[int, dict[str, Any]], book: Rulebook,
-                paths: dict[int, str]) -> Iterator[tuple[int, str]]:
+def check_chunk(
+    members: dict[int, dict[str, Any]], book: Rulebook, paths: dict[int, str]
+) -> Iterator[tuple[int, str]]:
     ids = list(members)
     events = grouped(MembershipEvent.objects.filter(member_id__in=ids).order_by("id"), "member_id")
-    periods = grouped(MemberPeriod.objects.filter(member_id__in=ids).order_by("valid_from", "id")
-                      .values("member_id", "organization_id", "valid_from", "valid_to"), "member_id")
-    effects = grouped(EventEffect.objects.filter(member_id__in=ids)
-                      .values("member_id", "organization_id", "counter", "effective_date")
-                      .annotate(total=Sum("delta")), "member_id")
-    cards = grouped(PartyCard.objects.filter(member_id__in=ids, recovered_on__isnull=True,
-                                             replaced_on__isnull=True)
-                    .exclude(kind=CardKind.ELECTRONIC).order_by("issued_on", "id"), "member_id")
+    periods = grouped(
+        MemberPeriod.objects.filter(member_id__in=ids)
+        .order_by("valid_from", "id")
+        .values("member_id", "organization_id", "valid_from", "valid_to"),
+        "member_id",
+    )
+    effects = grouped(
+        EventEffect.objects.filter(member_id__in=ids)
+        .values("member_id", "organization_id", "counter", "effective_date")
+        .annotate(total=Sum("delta")),
+        "member_id",
+    )
+    cards = grouped(
+        PartyCard.objects.filter(
+            member_id__in=ids, recovered_on__isnull=True, replaced_on__isnull=True
+        )
+        .exclude(kind=CardKind.ELECTRONIC)
+        .order_by("issued_on", "id"),
+        "member_id",
+    )
     for member_id, stored in members.items():
         try:
-            state = rules.replay([as_rule_event(e) for e in events.get(member_id, [])], book,
-                                 lambda pk: OrganizationPath(paths[pk]))
+            state = rules.replay(
+                [as_rule_event(e) for e in events.get(member_id, [])],
+                book,
+                lambda pk: OrganizationPath(paths[pk]),
+            )
         except DomainError as error:
             yield member_id, f"the ledger is refused by the rules: {error}"
             continue
-        yield from compare(member_id, stored, state, periods.get(member_id, []),
-                           effects.get(member_id, []), cards.get(member_id, []))
+        yield from compare(
+            member_id,
+            stored,
+            state,
+            periods.get(member_id, []),
+            effects.get(member_id, []),
+            cards.get(member_id, []),
+        )
 
 
-def compare(member_id: int, stored: dict[str, Any], state: rules.State, periods: list[Any],
-            effects: list[Any], cards: list[Any]) -> Iterator[tuple[int, str]]:
+def compare(
+    member_id: int,
+    stored: dict[str, Any],
+    state: rules.State,
+    periods: list[Any],
+    effects: list[Any],
+    cards: list[Any],
+) -> Iterator[tuple[int, str]]:
     for name, value in projection(state).items():
         if stored[name] != value:
             yield member_id, f"{name} is {stored[name]!r}, the ledger gives {value!r}"
@@ -111,10 +141,15 @@ def compare(member_id: int, stored: dict[str, Any], state: rules.State, periods:
     if replayed != written:
         yield member_id, f"periods are {written}, the ledger gives {replayed}"
     wanted = {key: delta for key, delta in wanted_effects(state).items() if delta}
-    sums = {(e["organization_id"], e["counter"], e["effective_date"]): e["total"]
-            for e in effects if e["total"]}
+    sums = {
+        (e["organization_id"], e["counter"], e["effective_date"]): e["total"]
+        for e in effects
+        if e["total"]
+    }
     if wanted != sums:
-        differing = sorted(set(wanted) ^ set(sums) | {k for k in wanted if sums.get(k) != wanted[k]}, key=str)
+        differing = sorted(
+            set(wanted) ^ set(sums) | {k for k in wanted if sums.get(k) != wanted[k]}, key=str
+        )
         yield member_id, f"effect sums differ at {differing[:3]}"
     card = cards[-1].number if cards else ""
     if stored["card_number"] != card:

@@ -23,7 +23,7 @@ from dangvu.core.models import OrganizationCategory, OrganizationKind
 from dangvu.organizations import services as organizations
 from dangvu.organizations.models import Organization
 
-FOUNDED = date(2000, 1, 1)
+FOUNDED = date(1950, 1, 1)
 
 
 def kind(code: str) -> OrganizationKind:

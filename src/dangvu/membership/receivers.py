@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db.models import Q
 from django.dispatch import receiver
 from django.utils.translation import ngettext_lazy
 
@@ -36,6 +37,14 @@ def reassign_members(
             % {"count": len(members), "name": organization.name},
             field="target",
         )
+    if successor is None:
+        return
     for member in members:
-        assert successor is not None
         services.reassign_member(actor=actor, member=member, to=successor, on=on)
+    # transfers addressed to it, and members it hosts, follow to the successor too
+    for member in Member.objects.filter(
+        Q(pending_transfer_to=organization) | Q(host_organization=organization)
+    ):
+        services.reassign_member(
+            actor=actor, member=member, to=successor, on=on, dissolved=organization
+        )

@@ -483,15 +483,27 @@ def _interruption(state: State, e: Event, ctx: Context) -> None:
 
 
 def _reassignment(state: State, e: Event, ctx: Context) -> None:
-    """The member's organization was merged, split or moved: he passes to the successor. Not a
-    transfer: nothing changes for him but where he is counted."""
+    """An organization of the member was dissolved into a successor (merge, split, dissolution
+    with a target). Not a transfer: nothing changes for him but where he is counted. The
+    organization may be his home, the one a pending transfer is addressed to (the transfer now
+    goes to the successor), or the host of his temporary transfer (the successor hosts him)."""
     _require_member(state, e)
-    _require_at(state, e)
     if not e.counterpart_id:
         raise refuse(_("choose the organization that takes the member over."), e)
-    _count_standing(state, -1, e.effective_date)
-    _move_home(state, e.counterpart_id, e.effective_date)
-    _count_standing(state, +1, e.effective_date)
+    on, successor = e.effective_date, e.counterpart_id
+    if e.organization_id == state.organization_id:
+        _count_standing(state, -1, on)
+        _move_home(state, successor, on)
+        _count_standing(state, +1, on)
+    elif e.organization_id == state.pending_to:
+        state.pending_to = successor
+    elif e.organization_id == state.host_id:
+        if state.host_received:
+            _add(state, e.organization_id, Counter.HOSTED, -1, on)
+            _add(state, successor, Counter.HOSTED, +1, on)
+        state.host_id = successor
+    else:
+        raise refuse(_("the member does not belong to that organization on this date."), e)
 
 
 def _exit(state: State, e: Event, ctx: Context) -> None:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from dangvu.accounts.models import Role
 from dangvu.accounts.scoping import require_role
 from dangvu.core import audit
+from dangvu.core.dates import format_date
 from dangvu.core.errors import DomainError
 from dangvu.core.rulebook import Rulebook
 from dangvu.core.text import mask_identifier
@@ -126,6 +127,12 @@ def record_event(
         else Role.CLERK
     )
     require_role(actor, role, organization)
+    for place in (organization, counterpart):
+        if place is not None and not place.is_alive(effective_date):
+            raise DomainError(
+                _("%(name)s does not exist on %(date)s.")
+                % {"name": place.name, "date": format_date(effective_date)}
+            )
     if effective_date > timezone.localdate():
         raise DomainError(
             _("The effective date cannot be later than today."), field="effective_date"
@@ -632,13 +639,17 @@ def restore_member(
     )
 
 
-def reassign_member(*, actor: Any, member: Member, to: Organization, on: date) -> MembershipEvent:
+def reassign_member(
+    *, actor: Any, member: Member, to: Organization, on: date, dissolved: Organization | None = None
+) -> MembershipEvent:
+    """Follow a restructuring: ``dissolved`` (the member's organization by default, or the one
+    his pending transfer is addressed to, or his host) passes him to ``to``."""
     return record_event(
         actor=actor,
         member=member,
         kind=K.REASSIGNMENT,
         effective_date=on,
-        organization=member.organization,
+        organization=dissolved or member.organization,
         counterpart=to,
     )
 

@@ -61,6 +61,10 @@ class Rulebook:
             ]
         )
 
+    def has_local(self, key: str) -> bool:
+        """Whether any organization has set its own version of the rule."""
+        return any(r.organization_id is not None for r in self._by_key.get(key, []))
+
     def find(self, key: str, *, on: date, organization: Any = None) -> Rule | None:
         """The version in force on ``on`` for ``organization`` (its nearest level that set one,
         else the national one), or None when no version covers the date."""

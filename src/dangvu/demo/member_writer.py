@@ -87,8 +87,10 @@ def rows_for(
                 and not f.null
                 else None
             )
+    pairs = [(f.attname, defaults[f.attname]) for f in fields]
     for values in dicts:
-        yield tuple(values.get(f.attname, defaults[f.attname]) for f in fields)
+        get = values.get
+        yield tuple([get(name, default) for name, default in pairs])
 
 
 class MemberSeeder:

@@ -9,10 +9,10 @@ projection, periods, effect rows) is written in bulk by ``demo.bulk``.
 """
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, overload
 
 from django.utils import timezone
 
@@ -58,10 +58,40 @@ class Life:
     state: rules.State | None = None
 
 
+class AllBut(Sequence[int]):
+    """A list without the item at ``skip``, read through (``random.choice`` needs only ``len``
+    and indexing, so it draws exactly what it would from the copied list)."""
+
+    def __init__(self, items: list[int], skip: int):
+        self.items, self.skip = items, skip
+
+    def __len__(self) -> int:
+        return len(self.items) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.items[index + (index >= self.skip)]
+
+
 class LifeGenerator:
     def __init__(self, rng: random.Random, cells: list[Cell], as_of: date, book: Rulebook):
         self.rng, self.cells, self.as_of, self.book = rng, cells, as_of, book
         self.next_event_id = 1
+        # Looked up once (per call they cost more than the rest of a stamp or a transfer).
+        self.tz = timezone.get_current_timezone()
+        self.cell_ids = [c.id for c in cells]
+        self.cell_index = {cell_id: i for i, cell_id in enumerate(self.cell_ids)}
+        if len(self.cell_index) != len(self.cell_ids):  # duplicates: no index for them
+            self.cell_index = {}
 
     # -- dates ---------------------------------------------------------------------------
 
@@ -70,7 +100,7 @@ class LifeGenerator:
 
     def stamp(self, on: date, late_days: int = 0) -> datetime:
         moment = datetime.combine(on + timedelta(days=late_days), time(9, self.rng.randint(0, 59)))
-        return timezone.make_aware(moment)
+        return timezone.make_aware(moment, self.tz)
 
     def add(
         self,
@@ -161,7 +191,7 @@ class LifeGenerator:
         out = self.between(cursor + timedelta(days=30), self.as_of)
         if out >= self.as_of - timedelta(days=3):
             return org, cursor
-        target = self.rng.choice([c.id for c in self.cells if c.id != org] or [org])
+        target = self.rng.choice(self.other_cells(org))
         if target == org:
             return org, cursor
         self.add(life, K.TRANSFER_OUT, out, org, counterpart_id=target)
@@ -170,6 +200,17 @@ class LifeGenerator:
             return org, self.as_of
         self.add(life, K.TRANSFER_IN, received, target, counterpart_id=org)
         return target, received
+
+    def other_cells(self, org: int) -> Sequence[int]:
+        """The ids of every cell but ``org`` (``[org]`` if there is no other), as
+        ``[c.id for c in self.cells if c.id != org] or [org]`` gives them, without building
+        that list for each transfer (a national tree has tens of thousands of cells)."""
+        index = self.cell_index.get(org)
+        if index is None:
+            others: Sequence[int] = [c.id for c in self.cells if c.id != org]
+        else:
+            others = AllBut(self.cell_ids, index)
+        return others if len(others) else [org]
 
     def temporary(self, life: Life, org: int, cursor: date) -> date:
         out = self.between(cursor + timedelta(days=10), self.as_of)

@@ -215,11 +215,9 @@ class Context:
     organization_of: Any = None
 
     def rule(self, key: str, on: date, organization_id: int | None) -> Any:
-        organization = (
-            self.organization_of(organization_id)
-            if self.organization_of and organization_id
-            else None
-        )
+        # the organization is looked up only when some level has set its own version of the rule
+        local = self.organization_of and organization_id and self.rules.has_local(key)
+        organization = self.organization_of(organization_id) if local else None
         return self.rules.get(key, on=on, organization=organization)
 
 

@@ -187,18 +187,19 @@ def project(member: Member, state: rules.State, cause: MembershipEvent | None = 
     """Write what the replay derived: the projection, the periods, the missing effect rows."""
     for name, value in projection(state).items():
         setattr(member, name, value)
-    member.card_number = current_card_number(member)
-    member.save()
-    MemberPeriod.objects.filter(member=member).delete()
-    MemberPeriod.objects.bulk_create(
-        MemberPeriod(
-            member=member,
-            organization_id=p.organization_id,
-            valid_from=p.valid_from,
-            valid_to=p.valid_to,
+    member.save(update_fields=list(PROJECTED_FIELDS))
+    periods = [(p.organization_id, p.valid_from, p.valid_to) for p in state.periods]
+    written = list(
+        member.periods.order_by("valid_from", "id").values_list(
+            "organization_id", "valid_from", "valid_to"
         )
-        for p in state.periods
     )
+    if periods != written:  # most events leave the periods as they were
+        MemberPeriod.objects.filter(member=member).delete()
+        MemberPeriod.objects.bulk_create(
+            MemberPeriod(member=member, organization_id=org, valid_from=start, valid_to=end)
+            for org, start, end in periods
+        )
     EventEffect.objects.bulk_create(effect_rows(member, state, cause))
 
 
@@ -223,6 +224,9 @@ def projection(state: rules.State) -> dict[str, Any]:
         "pending_transfer_to_id": state.pending_to,
         "host_organization_id": state.host_id,
     }
+
+
+PROJECTED_FIELDS = tuple(projection(rules.State()))
 
 
 def wanted_effects(state: rules.State) -> Tally[tuple[int, str, date]]:

@@ -336,3 +336,19 @@ def test_a_clerk_records_a_ceremony_but_not_an_admission(world, scene):
     services.record_ceremony(actor=world.clerk_a1, member=scene.new, on=D)
     scene.new.refresh_from_db()
     assert scene.new.ceremony_date == D
+
+
+def test_the_dossier_follows_a_received_member_to_his_new_organization(world, admit):
+    from dangvu.people import selectors as people_selectors
+
+    member = admit(date(2010, 3, 1), ceremony=date(2010, 3, 20), recognized=True)
+    services.record_transfer_out(
+        actor=world.root, member=member, to=world.cell_b1, on=date(2024, 5, 2)
+    )
+    assert (
+        people_selectors.person_for(world.clerk_a1, member.person_id) == member.person
+    )  # in transit
+    services.receive_transfer(actor=world.root, member=member, on=date(2024, 5, 20))
+    assert people_selectors.person_for(world.clerk_b1, member.person_id) == member.person
+    with pytest.raises(Http404):
+        people_selectors.person_for(world.clerk_a1, member.person_id)

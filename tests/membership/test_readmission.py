@@ -213,5 +213,10 @@ def test_a_reason_must_fit_the_kind_of_exit(world, admit, decide):
     """A removal coded as a resignation for hardship would escape the readmission bars."""
     member = admit(date(2000, 1, 10), ceremony=date(2000, 2, 1), recognized=True)
     with pytest.raises(DomainError, match="fits this kind of exit"):
-        services.remove_member(actor=world.root, member=member, on=date(2010, 5, 5),
-                               reason=ExitReason.FAMILY_HARDSHIP, decision=decide(date(2010, 5, 5)))
+        services.remove_member(
+            actor=world.root,
+            member=member,
+            on=date(2010, 5, 5),
+            reason=ExitReason.FAMILY_HARDSHIP,
+            decision=decide(date(2010, 5, 5)),
+        )

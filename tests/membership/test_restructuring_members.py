@@ -141,9 +141,17 @@ def test_dissolving_a_cell_into_a_target_reassigns_its_members(world, official, 
 
 
 def test_a_transfer_addressed_to_a_merged_cell_goes_on_to_its_successor(world, official, counts):
-    services.record_transfer_out(actor=world.root, member=official, to=world.cell_b1, on=date(2025, 6, 20))
-    new_cell = organizations.establish(actor=world.root, code="B1-02", name="Chi bộ thôn Bắc mới",
-                                       kind=world.cell_b1.kind, parent=world.commune_b1, on=MERGED)
+    services.record_transfer_out(
+        actor=world.root, member=official, to=world.cell_b1, on=date(2025, 6, 20)
+    )
+    new_cell = organizations.establish(
+        actor=world.root,
+        code="B1-02",
+        name="Chi bộ thôn Bắc mới",
+        kind=world.cell_b1.kind,
+        parent=world.commune_b1,
+        on=MERGED,
+    )
     organizations.merge(actor=world.root, sources=[world.cell_b1], into=new_cell, on=MERGED)
     official.refresh_from_db()
     assert official.pending_transfer_to == new_cell
@@ -156,8 +164,13 @@ def test_a_transfer_addressed_to_a_merged_cell_goes_on_to_its_successor(world, o
 
 
 def test_a_host_that_is_merged_passes_its_hosted_member_to_the_successor(world, official, counts):
-    services.record_temporary_transfer(actor=world.root, member=official, to=world.cell_b1,
-                                       on=date(2025, 5, 1), until=date(2025, 11, 1))
+    services.record_temporary_transfer(
+        actor=world.root,
+        member=official,
+        to=world.cell_b1,
+        on=date(2025, 5, 1),
+        until=date(2025, 11, 1),
+    )
     services.receive_temporary_transfer(actor=world.root, member=official, on=date(2025, 5, 5))
     organizations.merge(actor=world.root, sources=[world.cell_b1], into=world.cell_a2, on=MERGED)
     official.refresh_from_db()
@@ -170,7 +183,13 @@ def test_a_host_that_is_merged_passes_its_hosted_member_to_the_successor(world, 
 
 def test_an_event_in_an_organization_that_does_not_exist_that_day_is_refused(world, admit):
     member = admit(date(2020, 1, 10), ceremony=date(2020, 2, 1), recognized=True)
-    later = organizations.establish(actor=world.root, code="B1-09", name="Chi bộ mới lập",
-                                    kind=world.cell_b1.kind, parent=world.commune_b1, on=MERGED)
+    later = organizations.establish(
+        actor=world.root,
+        code="B1-09",
+        name="Chi bộ mới lập",
+        kind=world.cell_b1.kind,
+        parent=world.commune_b1,
+        on=MERGED,
+    )
     with pytest.raises(DomainError, match="does not exist on 01/06/2025"):
         services.record_transfer_out(actor=world.root, member=member, to=later, on=date(2025, 6, 1))

@@ -185,9 +185,14 @@ def _user(actor: Any) -> Any:
 
 def project(member: Member, state: rules.State, cause: MembershipEvent | None = None) -> None:
     """Write what the replay derived: the projection, the periods, the missing effect rows."""
+    home_before = member.organization_id
     for name, value in projection(state).items():
         setattr(member, name, value)
     member.save(update_fields=list(PROJECTED_FIELDS))
+    if member.organization_id != home_before:  # the party dossier follows the member
+        Person.objects.filter(pk=member.person_id).update(
+            home_organization_id=member.organization_id
+        )
     periods = [(p.organization_id, p.valid_from, p.valid_to) for p in state.periods]
     written = list(
         member.periods.order_by("valid_from", "id").values_list(

@@ -21,6 +21,7 @@ from dangvu.membership.models import (
     MemberPeriod,
     MembershipEvent,
     PartyCard,
+    Standing,
 )
 from dangvu.membership.services import as_rule_event, projection, wanted_effects
 from dangvu.organizations.models import Organization
@@ -53,7 +54,12 @@ class Command(BaseCommand):
 
 
 def chunks() -> Iterator[dict[int, dict[str, Any]]]:
-    fields = ["id", *projection(rules.State()).keys(), "card_number"]
+    fields = [
+        "id",
+        *projection(rules.State()).keys(),
+        "card_number",
+        "person__home_organization_id",
+    ]
     last = 0
     while True:
         rows = list(Member.objects.filter(pk__gt=last).order_by("pk").values(*fields)[:CHUNK])
@@ -151,6 +157,12 @@ def compare(
             set(wanted) ^ set(sums) | {k for k in wanted if sums.get(k) != wanted[k]}, key=str
         )
         yield member_id, f"effect sums differ at {differing[:3]}"
+    home = stored["person__home_organization_id"]
+    if state.standing != Standing.LEFT and home != state.organization_id:
+        yield (
+            member_id,
+            f"the dossier is kept by {home}, the member belongs to {state.organization_id}",
+        )
     card = cards[-1].number if cards else ""
     if stored["card_number"] != card:
         yield member_id, f"card_number is {stored['card_number']!r}, the cards give {card!r}"

@@ -38,6 +38,34 @@ NORTHERN_UPLANDS = {"02", "04", "06", "08", "10", "11", "12", "14", "15", "17", 
 HIGHLANDS = {"62", "64", "66", "67", "68"}
 
 
+# Grassroots organizations of every category besides communes and villages:
+# (category, code letter, name pattern, kind); enterprises are committees with their own cells.
+UNITS = [
+    ("school", "S", "Chi bộ Trường THPT {}", "grassroots_cell"),
+    ("hospital", "B", "Chi bộ Trung tâm Y tế {}", "grassroots_cell"),
+    ("party_agency", "D", "Chi bộ Cơ quan Huyện ủy {}", "grassroots_cell"),
+    ("state_agency", "N", "Chi bộ Phòng Tài chính - Kế hoạch {}", "grassroots_cell"),
+    (
+        "front_and_mass_organization",
+        "M",
+        "Chi bộ Cơ quan Mặt trận và các đoàn thể {}",
+        "grassroots_cell",
+    ),
+    ("public_service_unit", "V", "Chi bộ Trung tâm Văn hóa {}", "grassroots_cell"),
+    ("cooperative", "H", "Chi bộ Hợp tác xã {}", "grassroots_cell"),
+    ("army", "Q", "Chi bộ Ban Chỉ huy Quân sự {}", "grassroots_cell"),
+    ("police", "A", "Chi bộ Công an {}", "grassroots_cell"),
+    ("state_enterprise", "E", "Đảng bộ Công ty TNHH MTV {}", "grassroots_committee"),
+    ("non_state_enterprise", "C", "Đảng bộ Công ty cổ phần {}", "grassroots_committee"),
+    (
+        "foreign_invested_enterprise",
+        "F",
+        "Đảng bộ Công ty TNHH {} Việt Nam",
+        "grassroots_committee",
+    ),
+]
+
+
 def unit_name(official: str) -> str:
     """ "Tỉnh Phú Thọ" → "tỉnh Phú Thọ", as it reads after "Đảng bộ"; the name keeps its case."""
     kind, _, name = official.partition(" ")
@@ -162,8 +190,15 @@ class DemoBuilder:
         return district, communes, units
 
     def build_old_commune(self, district: Organization, province_code: str) -> Organization:
-        ward = self.rng.random() < 0.3
-        label, category = ("phường", "ward") if ward else ("xã", "commune")
+        draw = self.rng.random()
+        ward = draw < 0.35  # wards and townships have residential groups, communes villages
+        label, category = (
+            ("phường", "ward")
+            if draw < 0.27
+            else ("thị trấn", "township")
+            if ward
+            else ("xã", "commune")
+        )
         commune = self.establish(
             self.unique_code(f"X{province_code}-"),
             f"Đảng bộ {label} {names.place_name(self.rng)}",
@@ -189,27 +224,19 @@ class DemoBuilder:
         return commune
 
     def build_unit(self, district: Organization, province_code: str) -> Organization:
-        """A grassroots organization of another category kept by the district: a school or an
-        enterprise."""
+        """A grassroots organization of another category kept by the district: an agency, a
+        school, a hospital, the armed forces, or an enterprise with its own cells."""
         place = names.place_name(self.rng)
-        if self.rng.random() < 0.5:
-            unit = self.establish(
-                self.unique_code(f"S{province_code}-"),
-                f"Chi bộ Trường THPT {place}",
-                "grassroots_cell",
-                district,
-                FOUNDED,
-                "school",
-            )
-        else:
-            unit = self.establish(
-                self.unique_code(f"C{province_code}-"),
-                f"Đảng bộ Công ty cổ phần {place}",
-                "grassroots_committee",
-                district,
-                FOUNDED,
-                "non_state_enterprise",
-            )
+        category, letter, pattern, kind = self.rng.choice(UNITS)
+        unit = self.establish(
+            self.unique_code(f"{letter}{province_code}-"),
+            pattern.format(place),
+            kind,
+            district,
+            FOUNDED,
+            category,
+        )
+        if kind == "grassroots_committee":
             for number in (1, 2):
                 self.establish(
                     f"{unit.code}-{number:02d}",
@@ -217,7 +244,7 @@ class DemoBuilder:
                     "cell",
                     unit,
                     FOUNDED,
-                    "non_state_enterprise",
+                    category,
                 )
         self.add_people(unit, province_code)
         return unit

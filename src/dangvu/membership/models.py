@@ -95,6 +95,7 @@ class Decision(models.Model):
     issuer = models.ForeignKey(
         "organizations.Organization",
         models.PROTECT,
+        db_index=False,  # served by the decision_identity constraint's index
         related_name="decisions",
         verbose_name=_("issued by"),
     )
@@ -125,6 +126,7 @@ class Member(models.Model):
     organization = models.ForeignKey(
         "organizations.Organization",
         models.PROTECT,
+        db_index=False,  # served by the member_org_standing index
         related_name="members",
         verbose_name=_("organization"),
     )
@@ -190,7 +192,8 @@ class MembershipEvent(models.Model):
     the event it voids in ``voids``.
     """
 
-    member = models.ForeignKey(Member, models.PROTECT, related_name="events")
+    # db_index off where a composite index below starts with the same column
+    member = models.ForeignKey(Member, models.PROTECT, db_index=False, related_name="events")
     kind = models.CharField(_("kind"), max_length=24, choices=EventKind)
     effective_date = models.DateField(_("effective on"))
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
@@ -198,6 +201,7 @@ class MembershipEvent(models.Model):
         settings.AUTH_USER_MODEL,
         models.PROTECT,
         null=True,
+        db_index=False,  # never searched by; an index per ledger row would only cost
         related_name="+",
         verbose_name=_("recorded by"),
     )
@@ -290,7 +294,9 @@ class EventEffect(models.Model):
 
     member = models.ForeignKey(Member, models.PROTECT, related_name="effects")
     event = models.ForeignKey(MembershipEvent, models.PROTECT, null=True, related_name="effects")
-    organization = models.ForeignKey("organizations.Organization", models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        "organizations.Organization", models.PROTECT, db_index=False, related_name="+"
+    )
     counter = models.CharField(max_length=20, choices=Counter)
     delta = models.SmallIntegerField()
     effective_date = models.DateField()
@@ -325,7 +331,10 @@ class MemberPeriod(models.Model):
 
     member = models.ForeignKey(Member, models.CASCADE, related_name="periods")
     organization = models.ForeignKey(
-        "organizations.Organization", models.PROTECT, related_name="member_periods"
+        "organizations.Organization",
+        models.PROTECT,
+        db_index=False,  # period_org_from serves it
+        related_name="member_periods",
     )
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)

@@ -23,7 +23,7 @@ from dangvu.membership.models import (
     PartyCard,
     Standing,
 )
-from dangvu.membership.services import as_rule_event, projection, wanted_effects
+from dangvu.membership.services import EVENT_FIELDS, projection, wanted_effects
 from dangvu.organizations.models import Organization
 
 CHUNK = 5000
@@ -89,32 +89,34 @@ class OrganizationPath:
 def check_chunk(
     members: dict[int, dict[str, Any]], book: Rulebook, paths: dict[int, str]
 ) -> Iterator[tuple[int, str]]:
-    ids = list(members)
-    events = grouped(MembershipEvent.objects.filter(member_id__in=ids).order_by("id"), "member_id")
+    ids = {"member_id__gte": min(members), "member_id__lte": max(members)}  # a chunk is a range
+    events: dict[int, list[rules.Event]] = defaultdict(list)
+    for row in (
+        MembershipEvent.objects.filter(**ids).order_by("id").values("member_id", *EVENT_FIELDS)
+    ):
+        events[row.pop("member_id")].append(rules.Event(**row))
     periods = grouped(
-        MemberPeriod.objects.filter(member_id__in=ids)
+        MemberPeriod.objects.filter(**ids)
         .order_by("valid_from", "id")
         .values("member_id", "organization_id", "valid_from", "valid_to"),
         "member_id",
     )
     effects = grouped(
-        EventEffect.objects.filter(member_id__in=ids)
+        EventEffect.objects.filter(**ids)
         .values("member_id", "organization_id", "counter", "effective_date")
         .annotate(total=Sum("delta")),
         "member_id",
     )
-    cards = grouped(
-        PartyCard.objects.filter(
-            member_id__in=ids, recovered_on__isnull=True, replaced_on__isnull=True
-        )
+    cards = dict(  # the latest open paper card of each member wins (ordered by issue)
+        PartyCard.objects.filter(**ids, recovered_on__isnull=True, replaced_on__isnull=True)
         .exclude(kind=CardKind.ELECTRONIC)
-        .order_by("issued_on", "id"),
-        "member_id",
+        .order_by("issued_on", "id")
+        .values_list("member_id", "number")
     )
     for member_id, stored in members.items():
         try:
             state = rules.replay(
-                [as_rule_event(e) for e in events.get(member_id, [])],
+                events.get(member_id, []),
                 book,
                 lambda pk: OrganizationPath(paths[pk]),
             )
@@ -127,7 +129,7 @@ def check_chunk(
             state,
             periods.get(member_id, []),
             effects.get(member_id, []),
-            cards.get(member_id, []),
+            cards.get(member_id, ""),
         )
 
 
@@ -137,7 +139,7 @@ def compare(
     state: rules.State,
     periods: list[Any],
     effects: list[Any],
-    cards: list[Any],
+    card: str,
 ) -> Iterator[tuple[int, str]]:
     for name, value in projection(state).items():
         if stored[name] != value:
@@ -163,6 +165,5 @@ def compare(
             member_id,
             f"the dossier is kept by {home}, the member belongs to {state.organization_id}",
         )
-    card = cards[-1].number if cards else ""
     if stored["card_number"] != card:
         yield member_id, f"card_number is {stored['card_number']!r}, the cards give {card!r}"

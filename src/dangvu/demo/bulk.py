@@ -6,7 +6,8 @@ validated by replaying them, and written here in bulk with one audit entry for t
 Primary keys are assigned in Python from a reserved range, so rows can reference each other.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
@@ -63,3 +64,41 @@ class BulkWriter:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
                 )
+
+
+@contextmanager
+def loading(*models_: type[models.Model]) -> Iterator[None]:
+    """On PostgreSQL, load without the tables' secondary indexes and foreign keys, then build
+    them once at the end: one index build and one join per constraint instead of per-row
+    upkeep and per-row deferred checks. Primary keys and unique constraints stay. Must run
+    inside a transaction (PostgreSQL's DDL is transactional, so a failure restores them)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    tables = [m._meta.db_table for m in models_]
+    with connection.cursor() as cursor:
+        # run the foreign-key checks still pending in this transaction, so the tables can change
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
+        foreign_keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) AND indexname"
+            " NOT IN (SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u'))",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for table, name, _ in foreign_keys:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    with connection.cursor() as cursor:
+        for _, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition in foreign_keys:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dangvu.core import audit
 from dangvu.core.rulebook import Rulebook
-from dangvu.demo.bulk import BulkWriter
+from dangvu.demo.bulk import BulkWriter, loading
 from dangvu.demo.generator import ethnicity_for
 from dangvu.demo.members import (
     Cell,
@@ -124,14 +124,17 @@ class MemberSeeder:
             raise RuntimeError("The demo tree has no cell: build the tree first.")
         generator = LifeGenerator(self.rng, self.cells, self.as_of, self.book)
         generator.next_event_id = self.next[MembershipEvent]
-        while self.written < self.count:
-            lives: list[Life] = []
-            while len(lives) < min(CHUNK, self.count - self.written):
-                life = generator.replayed(generator.life(self.rng.choice(self.cells)))
-                if life is not None:
-                    lives.append(life)
-            self.write(lives)
-            self.written += len(lives)
+        with loading(
+            Person, Member, MembershipEvent, EventEffect, MemberPeriod, PartyCard, Decision
+        ):
+            while self.written < self.count:
+                lives: list[Life] = []
+                while len(lives) < min(CHUNK, self.count - self.written):
+                    life = generator.replayed(generator.life(self.rng.choice(self.cells)))
+                    if life is not None:
+                        lives.append(life)
+                self.write(lives)
+                self.written += len(lives)
         self.next[MembershipEvent] = generator.next_event_id
         self.writer.reset_sequences(*self.next)
         audit.record(

@@ -359,8 +359,10 @@ class DemoBuilder:
         for organization in Organization.objects.filter(
             kind__code="upper", dissolved_on__isnull=True
         ):
-            candidates = list(
-                Person.objects.filter(home_organization__path__startswith=organization.path)[:2]
+            below = Person.objects.filter(home_organization__path__startswith=organization.path)
+            # official members first (a committee is elected among them), else anyone below
+            candidates = list(below.filter(member__standing="official").order_by("pk")[:2]) or list(
+                below.order_by("pk")[:2]
             )
             if len(candidates) < 2:
                 continue

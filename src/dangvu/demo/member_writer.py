@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from dangvu.core import audit
+from dangvu.core.models import GeneralEducation, PoliticalTheory
 from dangvu.core.rulebook import Rulebook
 from dangvu.demo.bulk import BulkWriter, loading
 from dangvu.demo.generator import ethnicity_for
@@ -34,7 +35,7 @@ from dangvu.membership.models import (
 from dangvu.membership.services import projection
 from dangvu.organizations import selectors
 from dangvu.organizations.models import Organization
-from dangvu.people.models import Person
+from dangvu.people.models import EducationRecord, Person, PoliticalTheoryRecord
 
 CHUNK = 20_000
 DECIDED_KINDS = {
@@ -102,6 +103,8 @@ class MemberSeeder:
         self.book = Rulebook.load()
         self.cells = demo_cells(as_of)
         self.committee_of = {c.id: c.parent_id for c in self.cells}
+        self.education = list(GeneralEducation.objects.values_list("code", flat=True))
+        self.theory = list(PoliticalTheory.objects.values_list("code", flat=True))
         self.writer = BulkWriter()
         self.ids = NationalIds()
         self.decisions: dict[tuple[int, date, str], int] = {}
@@ -115,6 +118,8 @@ class MemberSeeder:
                 MemberPeriod,
                 PartyCard,
                 Decision,
+                EducationRecord,
+                PoliticalTheoryRecord,
             )
         }
         self.written = 0
@@ -124,9 +129,7 @@ class MemberSeeder:
             raise RuntimeError("The demo tree has no cell: build the tree first.")
         generator = LifeGenerator(self.rng, self.cells, self.as_of, self.book)
         generator.next_event_id = self.next[MembershipEvent]
-        with loading(
-            Person, Member, MembershipEvent, EventEffect, MemberPeriod, PartyCard, Decision
-        ):
+        with loading(*self.next):
             while self.written < self.count:
                 lives: list[Life] = []
                 while len(lives) < min(CHUNK, self.count - self.written):
@@ -158,6 +161,10 @@ class MemberSeeder:
         periods: list[dict[str, Any]] = []
         cards: list[dict[str, Any]] = []
         decisions: list[dict[str, Any]] = []
+        curricula: dict[type[models.Model], list[dict[str, Any]]] = {
+            EducationRecord: [],
+            PoliticalTheoryRecord: [],
+        }
         created = timezone.now()
         for life in lives:
             cell = life.person["cell"]
@@ -206,7 +213,8 @@ class MemberSeeder:
                 )
             for card in card_list:
                 cards.append({"id": self.take(PartyCard), "member_id": member_id, **card})
-        for model, rows in (
+            self.curriculum(life, person_id, curricula)
+        tables: list[tuple[type[models.Model], list[dict[str, Any]]]] = [
             (Decision, decisions),
             (Person, persons),
             (Member, members),
@@ -214,7 +222,9 @@ class MemberSeeder:
             (EventEffect, effects),
             (MemberPeriod, periods),
             (PartyCard, cards),
-        ):
+            *curricula.items(),
+        ]
+        for model, rows in tables:
             self.writer.write(
                 model, [f.column for f in table_columns(model)], rows_for(model, rows)
             )
@@ -238,6 +248,32 @@ class MemberSeeder:
             "details": json.dumps(dict(event.details)),
             "decision_id": self.decision_for(event, decisions),
         }
+
+    def curriculum(
+        self, life: Life, person_id: int, rows: dict[type[models.Model], list[dict[str, Any]]]
+    ) -> None:
+        """Dated curriculum rows: general education finished at 18, and for about half of the
+        members past 35 a political theory course, as the services would record them."""
+        birth = life.person["birth"]
+        if self.education:
+            level = self.education[min(len(self.education) - 1, self.rng.randint(1, 5))]
+            rows[EducationRecord].append(
+                {
+                    "id": self.take(EducationRecord),
+                    "person_id": person_id,
+                    "level_id": level,
+                    "valid_from": date(birth.year + 18, 6, 1),
+                }
+            )
+        if self.theory and self.rng.random() < 0.5 and birth.year + 35 < self.as_of.year:
+            rows[PoliticalTheoryRecord].append(
+                {
+                    "id": self.take(PoliticalTheoryRecord),
+                    "person_id": person_id,
+                    "level_id": self.rng.choice(self.theory[1:] or self.theory),
+                    "valid_from": date(birth.year + 35, 9, 1),
+                }
+            )
 
     def decision_for(self, event: Any, decisions: list[dict[str, Any]]) -> int | None:
         """One decision per committee, day and subject, shared by the members it decides."""

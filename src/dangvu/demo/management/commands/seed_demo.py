@@ -49,7 +49,7 @@ class Command(BaseCommand):
             "--people-per-cell",
             type=int,
             default=None,
-            help="people without membership per cell (default 4, 1 with members)",
+            help="people without membership per cell (default 4, none with members)",
         )
         parser.add_argument(
             "--members",
@@ -71,14 +71,14 @@ class Command(BaseCommand):
             provinces=options["provinces"],
             seed=options["seed"],
             as_of=options["as_of"] or timezone.localdate(),
-            people_per_cell=(1 if members else 4) if people is None else people,
+            # with members, the members are the people: none are made one by one
+            people_per_cell=(0 if members else 4) if people is None else people,
             cells_per_commune=cells_per_commune(members, options["provinces"]),
         )
         actor = system_user()
         with transaction.atomic():
             builder = DemoBuilder(actor, demo)
             stats = builder.build()
-            builder.add_committees()
         self.stdout.write(
             f"Demo tree: {stats['organizations']} organizations, {stats['people']} people "
             f"in {time.monotonic() - started:.1f} s"
@@ -88,3 +88,5 @@ class Command(BaseCommand):
             with transaction.atomic():
                 written = MemberSeeder(actor, members, demo.seed, demo.as_of).run()
             self.stdout.write(f"Demo members: {written} in {time.monotonic() - started:.1f} s")
+        with transaction.atomic():  # committees are chosen among the people of each committee
+            builder.add_committees()

@@ -214,7 +214,7 @@ class DemoBuilder:
         for number in range(1, self.rng.randint(max(1, count - 1), count + 1) + 1):
             cell = self.establish(
                 f"{commune.code}-{number:02d}",
-                f"Chi bộ {cell_word} {names.place_name(self.rng)} {number}",
+                f"Chi bộ {cell_word} {names.place_name(self.rng)}",
                 "cell",
                 commune,
                 FOUNDED,

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dangvu.core.append_only import AppendOnlyModel
+
 
 class CatalogueItem(models.Model):
     """A row of a small reference list; ``code`` is stable and used by imports and reports."""
@@ -168,15 +170,7 @@ class Commune(models.Model):
         return self.name
 
 
-class AuditQuerySet(models.QuerySet["AuditEntry"]):
-    def update(self, **kwargs: object) -> int:
-        raise PermissionError("Audit entries are never edited.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("Audit entries are never deleted.")
-
-
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyModel):
     """Who changed what, when and why; written by services in the same transaction, never edited."""
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
@@ -197,8 +191,6 @@ class AuditEntry(models.Model):
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     reason = models.TextField(_("reason"), blank=True)
 
-    objects = AuditQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
@@ -210,14 +202,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.action} {self.target_repr}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise PermissionError("Audit entries are never edited.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise PermissionError("Audit entries are never deleted.")
 
 
 class RuleVersion(models.Model):

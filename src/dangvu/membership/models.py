@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dangvu.core.append_only import AppendOnlyModel
+
 
 class Standing(models.TextChoices):
     PROBATIONARY = "probationary", _("probationary")
@@ -176,15 +178,7 @@ class Member(models.Model):
         return str(self.person)
 
 
-class EventQuerySet(models.QuerySet["MembershipEvent"]):
-    def update(self, **kwargs: object) -> int:
-        raise PermissionError("Ledger events are never updated; record a correction.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("Ledger events are never deleted; record a correction.")
-
-
-class MembershipEvent(models.Model):
+class MembershipEvent(AppendOnlyModel):
     """One movement of a member, effective on ``effective_date``, recorded at ``recorded_at``.
 
     ``organization`` is where it happens (the sender of a transfer); ``counterpart`` the other
@@ -241,8 +235,6 @@ class MembershipEvent(models.Model):
     details = models.JSONField(_("details"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
 
-    objects = EventQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("membership event")
         verbose_name_plural = _("membership events")
@@ -256,14 +248,6 @@ class MembershipEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.effective_date:%d/%m/%Y}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise PermissionError("Ledger events are never updated; record a correction.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise PermissionError("Ledger events are never deleted; record a correction.")
 
 
 class Counter(models.TextChoices):
@@ -279,15 +263,7 @@ class Counter(models.TextChoices):
     LOST_CONTACT = "lost_contact", _("lost contact")
 
 
-class EffectQuerySet(models.QuerySet["EventEffect"]):
-    def update(self, **kwargs: object) -> int:
-        raise PermissionError("Effect rows are never updated; the services add the difference.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("Effect rows are never deleted; the services add the difference.")
-
-
-class EventEffect(models.Model):
+class EventEffect(AppendOnlyModel):
     """A signed change of one counter of one organization from ``effective_date`` on, written
     when it became known (``recorded_at``). Append-only: a correction or a back-dated event
     adds the difference, so that every count as of D as known at T is one sum."""
@@ -302,8 +278,6 @@ class EventEffect(models.Model):
     effective_date = models.DateField()
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    objects = EffectQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("event effect")
         verbose_name_plural = _("event effects")
@@ -316,14 +290,6 @@ class EventEffect(models.Model):
 
     def __str__(self) -> str:
         return f"{self.counter} {self.delta:+d}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise PermissionError("Effect rows are never updated; the services add the difference.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise PermissionError("Effect rows are never deleted; the services add the difference.")
 
 
 class MemberPeriod(models.Model):

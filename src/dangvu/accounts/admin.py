@@ -10,6 +10,7 @@ class GrantInline(ReadOnlyInline):
 
 @admin.register(User)
 class UserAdmin(ReadOnlyAdmin):
+    scope_path = "grants__organization__path"
     list_display = [
         "username",
         "first_name",
@@ -25,6 +26,7 @@ class UserAdmin(ReadOnlyAdmin):
 
 @admin.register(Grant)
 class GrantAdmin(ReadOnlyAdmin):
+    scope_path = "organization__path"
     list_display = ["user", "role", "organization", "valid_from", "valid_to"]
     list_filter = ["role"]
     search_fields = ["user__username", "organization__name"]

@@ -104,7 +104,11 @@ def pretty_json(value: Any) -> str:
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    """The audit log as written by the services: visible, never added, changed or deleted here."""
+    """The audit log as written by the services: visible to the system administrator only
+    (entries span every scope), never added, changed or deleted here."""
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
 
     list_display = ("at", "action", "target_repr", "actor", "request_id")
     list_filter = ("action",)

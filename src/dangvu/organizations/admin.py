@@ -22,6 +22,7 @@ class PowerInline(ReadOnlyInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(ReadOnlyAdmin):
+    scope_path = "path"
     list_display = ["code", "name", "kind", "category", "parent", "established_on", "dissolved_on"]
     list_filter = ["kind", "category", "dissolved_on"]
     search_fields = ["code", "name"]
@@ -34,6 +35,7 @@ class SeatInline(ReadOnlyInline):
 
 @admin.register(CommitteeTerm)
 class CommitteeTermAdmin(ReadOnlyAdmin):
+    scope_path = "organization__path"
     list_display = ["organization", "name", "starts_on", "ends_on"]
     search_fields = ["organization__name"]
     inlines = [SeatInline]

@@ -123,8 +123,10 @@ def record_event(
     voids: MembershipEvent | None = None,
     details: dict[str, Any] | None = None,
     note: str = "",
+    book: Rulebook | None = None,
 ) -> MembershipEvent:
-    """Append one event to the member's ledger and bring everything derived up to date."""
+    """Append one event to the member's ledger and bring everything derived up to date.
+    ``book``: the rulebook when the caller has already loaded it."""
     role = (
         Role.ADMIN
         if kind == K.REASSIGNMENT  # follows a restructuring: an admin's act
@@ -158,7 +160,7 @@ def record_event(
         details=details or {},
         note=note,
     )
-    state = replay_member(member)
+    state = replay_member(member, book)
     if state.standing is None:  # a correction voided the only admission: nothing to project
         raise DomainError(
             _(
@@ -314,11 +316,9 @@ def admit_member(
             _("The cell's vote cannot be dated after the committee's admission decision."),
             field="resolution_date",
         )
+    book = Rulebook.load()
     rules.check_admission_age(
-        person.birth_date,
-        resolution_date,
-        Rulebook.load(),
-        provincial_consent=provincial_consent is not None,
+        person.birth_date, resolution_date, book, provincial_consent=provincial_consent is not None
     )
     member = Member.objects.create(
         person=person,
@@ -331,6 +331,7 @@ def admit_member(
     if provincial_consent:
         details["provincial_consent"] = provincial_consent.pk
     record_event(
+        book=book,
         actor=actor,
         member=member,
         kind=K.ADMISSION,
@@ -360,11 +361,13 @@ def recognize_member(
     """Recognize a probationer as official: effective at the end of probation, however late the
     vote or the decision (294 item 4.2.2)."""
     require_role(actor, Role.APPROVER, member.organization)
-    state = replay_member(member)
+    book = Rulebook.load()
+    state = replay_member(member, book)
     if state.ceremony_date is None:
         raise DomainError(_("Record the admission ceremony first: probation runs from it."))
-    due = rules.probation_end(state, rules.Context(Rulebook.load(), organization_lookup()))
+    due = rules.probation_end(state, rules.Context(book, organization_lookup()))
     return record_event(
+        book=book,
         actor=actor,
         member=member,
         kind=K.RECOGNITION,

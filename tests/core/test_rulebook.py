@@ -147,3 +147,20 @@ def test_an_administrator_declares_a_day_off_and_the_calendar_follows(world):
             name="x",
             basis="x",
         )
+
+
+def test_the_admin_form_shows_a_refusal_next_to_its_field_and_saves_nothing(client, world):
+    from dangvu.core.models import DayOverride
+
+    client.force_login(world.root)
+    world.root.is_staff = True
+    world.root.save()
+    typed = {"date": "2026-12-30", "kind": "working_saturday", "name": "Làm bù", "basis": "TB 1"}
+    response = client.post("/admin/core/dayoverride/add/", typed)
+    assert response.status_code == 200
+    assert "Ngày làm bù phải là ngày thứ Bảy." in response.content.decode()  # in Vietnamese
+    assert 'value="Làm bù"' in response.content.decode()  # what was typed is kept
+    assert not DayOverride.objects.filter(date=date(2026, 12, 30)).exists()
+    typed["date"] = "2026-12-26"  # a Saturday
+    assert client.post("/admin/core/dayoverride/add/", typed).status_code == 302
+    assert AuditEntry.objects.filter(action="core.calendar.day_set").exists()

@@ -6,11 +6,34 @@ validated by replaying them, and written here in bulk with one audit entry for t
 Primary keys are assigned in Python from a reserved range, so rows can reference each other.
 """
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
+
+
+def rows_for(
+    model: type[models.Model], dicts: Iterable[dict[str, Any]]
+) -> Iterable[tuple[Any, ...]]:
+    """Tuples in the model's column order; fields not given take their default ('' or NULL)."""
+    defaults = {}
+    for f in model._meta.concrete_fields:
+        if f.has_default():
+            value = f.get_default()
+            defaults[f.attname] = json.dumps(value) if isinstance(f, models.JSONField) else value
+        else:
+            defaults[f.attname] = (
+                ""
+                if isinstance(f, models.CharField | models.TextField | models.FileField)
+                and not f.null
+                else None
+            )
+    pairs = list(defaults.items())
+    for values in dicts:
+        get = values.get
+        yield tuple([get(name, default) for name, default in pairs])
 
 
 class BulkWriter:
@@ -52,6 +75,20 @@ class BulkWriter:
                     cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", batch)
                     count += len(batch)
         return count
+
+    def write_dicts(self, model: type[models.Model], dicts: Iterable[dict[str, Any]]) -> int:
+        """Insert one row per dict (keys are attribute names: ``kind_id``, not ``kind``)."""
+        columns = [f.column for f in model._meta.concrete_fields]
+        return self.write(model, columns, rows_for(model, dicts))
+
+    def analyze(self, *models_: type[models.Model]) -> None:
+        """Give PostgreSQL's planner the statistics of freshly loaded tables (ANALYZE counts
+        the rows of the current transaction too); without them it guesses, and can pick a full
+        index scan where a few rows are wanted."""
+        if self.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(m._meta.db_table for m in models_))
 
     def reset_sequences(self, *models_: type[models.Model]) -> None:
         """After writing explicit ids, let PostgreSQL's sequences continue after them."""

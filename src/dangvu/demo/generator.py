@@ -9,10 +9,13 @@ district move under a new commune; districts are dissolved. The same seed and da
 data: everything random comes from one seeded generator.
 """
 
+import math
 import random
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+from django.db.models import Count
 
 from dangvu.core.models import (
     Commune,
@@ -25,6 +28,7 @@ from dangvu.core.models import (
     Religion,
 )
 from dangvu.demo import names
+from dangvu.demo.trees import BulkTree, ServiceTree
 from dangvu.organizations import services as org
 from dangvu.organizations.models import Organization, SeatRole
 from dangvu.people import services as people
@@ -86,22 +90,61 @@ def ethnicity_for(rng: random.Random, province_code: str) -> str:
     return "04" if rng.random() < 0.01 else "01"
 
 
+@dataclass(frozen=True)
+class Shape:
+    """How many organizations the demo draws below each old (2008) province; each count varies
+    by one either way."""
+
+    districts: int = 2  # per old province
+    communes: int = 4  # commune committees per district
+    cells: int = 4  # village or residential-group cells per commune
+    units: int = 2  # schools, agencies, enterprises... per district
+
+    @classmethod
+    def for_members(cls, members: int, provinces: int) -> "Shape":
+        """A tree in proportion to the members: about 20 per cell. At national scale (6 million
+        members in 34 provinces, 63 old ones) that is 11 districts of 15 communes per old
+        province and about 300,000 organizations, near the real counts; a small demo keeps two
+        districts of three or four communes."""
+        if not members:
+            return cls()
+        per_province = members / (max(1, provinces) * 1.9)  # 63 old provinces in 34 new ones
+        scale = math.sqrt(per_province / 2500)
+        districts = max(2, min(11, round(scale * 1.8)))
+        communes = max(3, min(15, round(scale * 2.5)))
+        units = max(1, min(8, round(communes / 2)))
+        cells = max(3, min(30, round(per_province / 14 / (districts * (communes + units)))))
+        return cls(districts=districts, communes=communes, cells=cells, units=units)
+
+
 @dataclass
 class DemoOptions:
     provinces: int = 2
     seed: int = 1
     as_of: date = field(default_factory=date.today)
-    communes_per_province: int = 8
-    cells_per_commune: int = 4
+    shape: Shape = field(default_factory=Shape)
     people_per_cell: int = 4
 
 
-class DemoBuilder:
-    """Builds the demo tree and people through the services, acting as ``actor``."""
+@dataclass
+class OldProvince:
+    """An old (2008) provincial committee and what the demo drew below it."""
 
-    def __init__(self, actor: Any, options: DemoOptions):
+    organization: Organization
+    districts: list[Organization] = field(default_factory=list)
+    communes: list[Organization] = field(default_factory=list)
+    units: list[Organization] = field(default_factory=list)
+
+
+class DemoBuilder:
+    """Builds the demo tree and people, acting as ``actor``: the tree in bulk (``BulkTree``),
+    or with ``bulk=False`` through the services (``ServiceTree``); people through the
+    services."""
+
+    def __init__(self, actor: Any, options: DemoOptions, bulk: bool = True):
         self.actor = actor
         self.options = options
+        self.tree = (BulkTree if bulk else ServiceTree)(actor, options.as_of)
         self.rng = random.Random(options.seed)
         self.kinds = {k.code: k for k in OrganizationKind.objects.all()}
         self.categories = {c.code: c for c in OrganizationCategory.objects.all()}
@@ -112,21 +155,32 @@ class DemoBuilder:
         self.theory = list(PoliticalTheory.objects.all())
         self.codes: set[str] = set()
         self.stats = {"organizations": 0, "people": 0}
+        self.homes: list[tuple[Organization, str]] = []  # where people are added, in order
 
     # --- the tree -------------------------------------------------------------------------
 
     def build(self) -> dict[str, int]:
         central = self.establish("TW", "Trung ương Đảng", "central", None, FOUNDED)
-        for new_province in self.pick_provinces():
-            self.build_province(central, new_province)
+        histories = [(p, self.build_old_provinces(central, p)) for p in self.pick_provinces()]
+        if self.options.as_of >= REFORM:
+            for new_province, old_provinces in histories:
+                self.replay_reform(central, new_province, old_provinces)
+        self.tree.flush()
+        for home, province_code in self.homes:  # cells and units: the reform keeps them
+            self.add_people(home, province_code)
         return self.stats
 
     def pick_provinces(self) -> list[Province]:
-        """Merged 2025 provinces first (they make the reform visible), chosen by the seed."""
-        merged = [p for p in Province.objects.filter(version="2025") if p.predecessors.count() > 1]
-        return sorted(
-            self.rng.sample(merged, min(self.options.provinces, len(merged))), key=lambda p: p.code
-        )
+        """Merged 2025 provinces first (they make the reform visible), chosen by the seed; the
+        unmerged ones after them when more are asked for (34 is the whole country)."""
+        provinces = list(Province.objects.filter(version="2025").annotate(n=Count("predecessors")))
+        merged = [p for p in provinces if p.n > 1]
+        count = self.options.provinces
+        chosen = self.rng.sample(merged, min(count, len(merged)))
+        if count > len(merged):
+            kept = [p for p in provinces if p.n <= 1]
+            chosen += self.rng.sample(kept, min(count - len(merged), len(kept)))
+        return sorted(chosen, key=lambda p: p.code)
 
     def establish(
         self,
@@ -139,13 +193,12 @@ class DemoBuilder:
         **extra: Any,
     ) -> Organization:
         self.stats["organizations"] += 1
-        return org.establish(
-            actor=self.actor,
+        return self.tree.establish(
+            on,
             code=code,
             name=name,
             kind=self.kinds[kind],
             parent=parent,
-            on=on,
             category=self.categories.get(category) if category else None,
             **extra,
         )
@@ -157,37 +210,43 @@ class DemoBuilder:
         self.codes.add(f"{prefix}{number:02d}")
         return f"{prefix}{number:02d}"
 
-    def build_province(self, central: Organization, new_province: Province) -> None:
-        old_communes: list[Organization] = []
-        district_units: list[Organization] = []
-        old_provinces = []
-        for old in new_province.predecessors.order_by("code"):
-            old_org = self.establish(
-                f"T{old.code}",
-                f"Đảng bộ {unit_name(old.full_name)}",
-                "provincial",
-                central,
-                FOUNDED,
-                province=old,
-            )
-            old_provinces.append(old_org)
-            for _ in range(2):
-                district, communes, units = self.build_district(old_org, old.code)
-                old_communes += communes
-                district_units += units
-        if self.options.as_of < REFORM:
-            return
-        self.replay_reform(central, new_province, old_provinces, old_communes, district_units)
+    def around(self, count: int) -> int:
+        return self.rng.randint(max(1, count - 1), count + 1)
 
-    def build_district(self, province: Organization, province_code: str):
+    def build_old_provinces(
+        self, central: Organization, new_province: Province
+    ) -> list[OldProvince]:
+        """The old provinces of ``new_province`` until the reform: their districts, each with
+        commune committees and other grassroots organizations."""
+        histories = []
+        for old in new_province.predecessors.order_by("code"):
+            history = OldProvince(
+                self.establish(
+                    f"T{old.code}",
+                    f"Đảng bộ {unit_name(old.full_name)}",
+                    "provincial",
+                    central,
+                    FOUNDED,
+                    province=old,
+                )
+            )
+            for _ in range(self.options.shape.districts):
+                self.build_district(history, old.code)
+            histories.append(history)
+        return histories
+
+    def build_district(self, history: OldProvince, province_code: str) -> None:
         place = names.place_name(self.rng)
         code = self.unique_code(f"H{province_code}-")
-        district = self.establish(code, f"Đảng bộ huyện {place}", "upper", province, FOUNDED)
-        communes = []
-        for _ in range(self.rng.randint(3, 5)):
-            communes.append(self.build_old_commune(district, province_code))
-        units = [self.build_unit(district, province_code) for _ in range(self.rng.randint(1, 2))]
-        return district, communes, units
+        district = self.establish(
+            code, f"Đảng bộ huyện {place}", "upper", history.organization, FOUNDED
+        )
+        history.districts.append(district)
+        shape = self.options.shape
+        for _ in range(self.around(shape.communes)):
+            history.communes.append(self.build_old_commune(district, province_code))
+        for _ in range(self.around(shape.units)):
+            history.units.append(self.build_unit(district, province_code))
 
     def build_old_commune(self, district: Organization, province_code: str) -> Organization:
         draw = self.rng.random()
@@ -210,8 +269,7 @@ class DemoBuilder:
         cell_word, cell_category = (
             ("tổ dân phố", "residential_group") if ward else ("thôn", "village")
         )
-        count = self.options.cells_per_commune
-        for number in range(1, self.rng.randint(max(1, count - 1), count + 1) + 1):
+        for number in range(1, self.around(self.options.shape.cells) + 1):
             cell = self.establish(
                 f"{commune.code}-{number:02d}",
                 f"Chi bộ {cell_word} {names.place_name(self.rng)}",
@@ -220,7 +278,7 @@ class DemoBuilder:
                 FOUNDED,
                 cell_category,
             )
-            self.add_people(cell, province_code)
+            self.homes.append((cell, province_code))
         return commune
 
     def build_unit(self, district: Organization, province_code: str) -> Organization:
@@ -246,18 +304,14 @@ class DemoBuilder:
                     FOUNDED,
                     category,
                 )
-        self.add_people(unit, province_code)
+        self.homes.append((unit, province_code))
         return unit
 
     def replay_reform(
-        self,
-        central: Organization,
-        new_province: Province,
-        old_provinces: list[Organization],
-        old_communes: list[Organization],
-        district_units: list[Organization],
+        self, central: Organization, new_province: Province, old_provinces: list[OldProvince]
     ) -> None:
-        """1/7/2025: one provincial committee, new communes under it, districts dissolved."""
+        """1/7/2025: one provincial committee, new communes under it (about one for three old
+        ones), the districts' units moved under them, districts and old provinces dissolved."""
         province = self.establish(
             f"P{new_province.code}",
             f"Đảng bộ {unit_name(new_province.full_name)}",
@@ -266,8 +320,9 @@ class DemoBuilder:
             REFORM,
             province=new_province,
         )
+        old_communes = [c for history in old_provinces for c in history.communes]
         new_communes = list(Commune.objects.filter(province=new_province).order_by("code"))
-        groups = self.group(old_communes, self.options.communes_per_province)
+        groups = self.group(old_communes, min(len(new_communes), max(1, len(old_communes) // 3)))
         successors = []
         for commune, sources in zip(
             self.rng.sample(new_communes, len(groups)), groups, strict=True
@@ -282,19 +337,15 @@ class DemoBuilder:
                 category,
                 commune=commune,
             )
-            org.merge(actor=self.actor, sources=sources, into=successor, on=REFORM)
+            self.tree.merge(sources, successor, REFORM)
             successors.append(successor)
-        for unit in district_units:
-            org.move(
-                actor=self.actor,
-                organization=unit,
-                new_parent=self.rng.choice(successors),
-                on=REFORM,
-            )
-        for old_province in old_provinces:
-            for district in old_province.children.filter(dissolved_on__isnull=True):
-                org.dissolve(actor=self.actor, organization=district, on=REFORM)
-            org.dissolve(actor=self.actor, organization=old_province, on=REFORM, target=province)
+        for history in old_provinces:
+            for unit in history.units:
+                self.tree.move(unit, self.rng.choice(successors), REFORM)
+        for history in old_provinces:
+            for district in history.districts:
+                self.tree.dissolve(district, REFORM)
+            self.tree.dissolve(history.organization, REFORM, target=province)
 
     def group(self, items: list[Organization], count: int) -> list[list[Organization]]:
         """Split ``items`` into ``count`` non-empty groups (old communes merged into one new)."""

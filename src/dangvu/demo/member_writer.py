@@ -2,7 +2,6 @@
 
 import json
 import random
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -65,33 +64,6 @@ def demo_cells(as_of: date) -> list[Cell]:
         "pk"
     )
     return [Cell(c.pk, c.parent_id or c.pk, provinces.get(c.pk, "01")) for c in cells]
-
-
-def table_columns(model: type[models.Model]) -> list[models.Field]:  # type: ignore[type-arg]
-    return list(model._meta.concrete_fields)
-
-
-def rows_for(
-    model: type[models.Model], dicts: Iterable[dict[str, Any]]
-) -> Iterable[tuple[Any, ...]]:
-    """Tuples in the model's column order; fields not given take their default ('' or NULL)."""
-    fields = table_columns(model)
-    defaults = {}
-    for f in fields:
-        if f.has_default():
-            value = f.get_default()
-            defaults[f.attname] = json.dumps(value) if isinstance(f, models.JSONField) else value
-        else:
-            defaults[f.attname] = (
-                ""
-                if isinstance(f, models.CharField | models.TextField | models.FileField)
-                and not f.null
-                else None
-            )
-    pairs = [(f.attname, defaults[f.attname]) for f in fields]
-    for values in dicts:
-        get = values.get
-        yield tuple([get(name, default) for name, default in pairs])
 
 
 class MemberSeeder:
@@ -225,9 +197,7 @@ class MemberSeeder:
             *curricula.items(),
         ]
         for model, rows in tables:
-            self.writer.write(
-                model, [f.column for f in table_columns(model)], rows_for(model, rows)
-            )
+            self.writer.write_dicts(model, rows)
 
     def event_row(
         self, event: Any, stamp: datetime, member_id: int, decisions: list[dict[str, Any]]

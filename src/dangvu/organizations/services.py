@@ -12,8 +12,8 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import CharField, F, Q, Value
+from django.db.models.functions import Cast, Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -117,17 +117,68 @@ def _repath(organization: Organization, parent: Organization | None) -> None:
 
 
 def _set_parent(organization: Organization, parent: Organization, on: date, change: str) -> None:
-    if parent.path.startswith(organization.path):
-        raise DomainError(
-            _("%(name)s cannot be placed under itself or under one of its own subordinates.")
-            % {"name": organization.name},
-            field="parent",
-        )
+    _set_parents([organization], parent, on, change)
+
+
+def _set_parents(children: list[Organization], parent: Organization, on: date, change: str) -> None:
+    """Place ``children`` under ``parent`` from ``on``: a new version each (or the same-day one
+    amended), today's parent and paths. A merge moves a whole commune's cells with a handful of
+    statements, whatever their number."""
+    if not children:
+        return
+    for child in children:
+        if parent.path.startswith(child.path):
+            raise DomainError(
+                _("%(name)s cannot be placed under itself or under one of its own subordinates.")
+                % {"name": child.name},
+                field="parent",
+            )
     _check_parent(parent, on)
-    _new_version(organization, on, change, parent=parent)
-    organization.parent = parent
-    organization.save(update_fields=["parent"])
-    _repath(organization, parent)
+    by_id = {child.pk: child for child in children}
+    current = list(OrganizationVersion.objects.filter(organization__in=by_id, valid_to=None))
+    for version in current:
+        if on < version.valid_from:
+            raise DomainError(
+                _("%(name)s already has a change dated %(date)s; record changes in date order.")
+                % {
+                    "name": by_id[version.organization_id].name,
+                    "date": format_date(version.valid_from),
+                },
+                field="on",
+            )
+    amended = [v for v in current if v.valid_from == on]
+    for version in amended:
+        version.parent, version.change = parent, change
+    OrganizationVersion.objects.bulk_update(amended, ["parent", "change"])
+    closed = [v for v in current if v.valid_from < on]
+    OrganizationVersion.objects.filter(pk__in=[v.pk for v in closed]).update(valid_to=on)
+    OrganizationVersion.objects.bulk_create(
+        OrganizationVersion(
+            organization_id=v.organization_id,
+            valid_from=on,
+            change=change,
+            name=v.name,
+            kind_id=v.kind_id,
+            category_id=v.category_id,
+            parent=parent,
+        )
+        for v in closed
+    )
+    Organization.objects.filter(pk__in=by_id).update(parent=parent)
+    with_subtree = set(
+        Organization.objects.filter(parent__in=by_id).values_list("parent_id", flat=True)
+    )
+    # the leaves (a commune's cells) in one statement, the others with their subtrees
+    Organization.objects.filter(pk__in=by_id.keys() - with_subtree).update(
+        path=Concat(Value(parent.path), Cast("id", CharField()), Value("/")),
+        depth=parent.depth + 1,
+    )
+    for child in children:
+        child.parent = parent
+        if child.pk in with_subtree:
+            _repath(child, parent)
+        else:
+            child.path, child.depth = f"{parent.path}{child.pk}/", parent.depth + 1
 
 
 def _end(organization: Organization, on: date, successor: Organization | None, actor: Any) -> None:
@@ -318,8 +369,7 @@ def merge(
             raise DomainError(
                 _("%(name)s cannot be merged into its own subordinate.") % {"name": source.name}
             )
-        for child in _live_children(source):
-            _set_parent(child, into, on, "merged")
+        _set_parents(_live_children(source), into, on, "merged")
         _end(source, on, into, actor)
         OrganizationSuccession.objects.create(
             predecessor=source, successor=into, kind=SuccessionKind.MERGE, effective_on=on
@@ -413,8 +463,7 @@ def dissolve(
             raise DomainError(
                 _("The organization taking over cannot be one of its subordinates."), field="target"
             )
-        for child in children:
-            _set_parent(child, target, on, "dissolved")
+        _set_parents(children, target, on, "dissolved")
     before = audit.snapshot(organization, TRACKED)
     _end(organization, on, target, actor)
     if target is not None:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangvu.accounts.models import User
-from dangvu.demo.generator import DemoBuilder, DemoOptions
+from dangvu.demo.generator import DemoBuilder, DemoOptions, Shape
 from dangvu.demo.member_writer import MemberSeeder
 from dangvu.organizations.models import Organization
 
@@ -24,12 +24,6 @@ def system_user() -> User:
         user.set_unusable_password()
         user.save()
     return user
-
-
-def cells_per_commune(members: int, provinces: int) -> int:
-    """About 25 members per cell (real cells have 3 to 100, median about 14 active): each new
-    province has about 20 old commune committees in the demo."""
-    return max(4, min(80, round(members / 25 / max(1, provinces * 20))))
 
 
 class Command(BaseCommand):
@@ -73,7 +67,7 @@ class Command(BaseCommand):
             as_of=options["as_of"] or timezone.localdate(),
             # with members, the members are the people: none are made one by one
             people_per_cell=(0 if members else 4) if people is None else people,
-            cells_per_commune=cells_per_commune(members, options["provinces"]),
+            shape=Shape.for_members(members, options["provinces"]),
         )
         actor = system_user()
         with transaction.atomic():

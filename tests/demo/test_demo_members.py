@@ -4,10 +4,21 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count
 
+from dangvu.demo.management.commands.seed_demo import system_user
+from dangvu.demo.member_writer import MemberSeeder
 from dangvu.membership import selectors
-from dangvu.membership.models import Counter, Member, MembershipEvent, Standing
+from dangvu.membership.models import (
+    Counter,
+    EventEffect,
+    Member,
+    MembershipEvent,
+    PartyCard,
+    Standing,
+)
+from dangvu.people.models import Person
 
 AS_OF = date(2026, 6, 30)
 
@@ -84,3 +95,40 @@ def test_the_twenty_thousand_member_demo_passes_check_ledger():
     seed(20_000, seed=1)
     assert Member.objects.count() == 20_000
     assert check_ledger() == 0
+
+
+def member_rows() -> list:
+    return [
+        list(Person.objects.order_by("pk").values_list("pk", "full_name", "national_id")),
+        list(
+            Member.objects.order_by("pk").values_list("pk", "person_id", "standing", "card_number")
+        ),
+        list(
+            MembershipEvent.objects.order_by("pk").values_list(
+                "pk", "member_id", "kind", "effective_date", "voids_id", "decision__number"
+            )
+        ),
+        list(EventEffect.objects.order_by("pk").values_list("pk", "member_id", "counter", "delta")),
+        list(PartyCard.objects.order_by("pk").values_list("pk", "member_id", "number")),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chunks_made_by_worker_processes_give_the_same_rows_as_made_in_turn():
+    """Keys are dense and taken in chunk order, whichever process makes a chunk first."""
+    call_command("seed_demo", provinces=1, seed=4, as_of=AS_OF, people_per_cell=0)
+    built = []
+    for processes in (0, 2):
+        with transaction.atomic():
+            MemberSeeder(system_user(), 900, 4, AS_OF, processes=processes, chunk_size=200).run()
+            built.append(member_rows())
+            assert check_ledger() == 0
+            transaction.set_rollback(True)
+    people, members, events, effects, cards = built[0]
+    assert len(members) == 900 and [m[0] for m in members] == list(
+        range(members[0][0], members[0][0] + 900)
+    )
+    assert len({p[2] for p in people}) == 900  # national IDs unique across the chunks
+    assert len({c[2] for c in cards}) == len(cards)  # and card numbers
+    assert any(e[4] for e in events)  # a correction points at the event it voids
+    assert built[0] == built[1]

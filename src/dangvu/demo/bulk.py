@@ -7,6 +7,7 @@ Primary keys are assigned in Python from a reserved range, so rows can reference
 """
 
 import json
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -30,10 +31,9 @@ def rows_for(
                 and not f.null
                 else None
             )
-    pairs = list(defaults.items())
+    pick = operator.itemgetter(*defaults)
     for values in dicts:
-        get = values.get
-        yield tuple([get(name, default) for name, default in pairs])
+        yield pick({**defaults, **values})
 
 
 class BulkWriter:

@@ -83,8 +83,14 @@ class AllBut(Sequence[int]):
 
 
 class LifeGenerator:
-    def __init__(self, rng: random.Random, cells: list[Cell], as_of: date, book: Rulebook):
+    """Lives for one chunk of members: event ids count from 1 in the chunk (the writer shifts
+    them into the chunk's block), and dossier numbers start with the chunk's number."""
+
+    def __init__(
+        self, rng: random.Random, cells: list[Cell], as_of: date, book: Rulebook, chunk: int = 0
+    ):
         self.rng, self.cells, self.as_of, self.book = rng, cells, as_of, book
+        self.chunk = chunk
         self.next_event_id = 1
         # Looked up once (per call they cost more than the rest of a stamp or a transfer).
         self.tz = timezone.get_current_timezone()
@@ -99,8 +105,10 @@ class LifeGenerator:
         return start + timedelta(days=self.rng.randint(0, max(0, (end - start).days)))
 
     def stamp(self, on: date, late_days: int = 0) -> datetime:
-        moment = datetime.combine(on + timedelta(days=late_days), time(9, self.rng.randint(0, 59)))
-        return timezone.make_aware(moment, self.tz)
+        # what timezone.make_aware does with a zoneinfo zone, without its checks per call
+        return datetime.combine(
+            on + timedelta(days=late_days), time(9, self.rng.randint(0, 59)), tzinfo=self.tz
+        )
 
     def add(
         self,
@@ -151,7 +159,7 @@ class LifeGenerator:
                 decided,
                 org,
                 resolution_date=resolution,
-                details={"dossier_number": f"{self.next_event_id:06d}"},
+                details={"dossier_number": local_number(self.chunk, self.next_event_id)},
             )
         else:
             self.add(life, K.READMISSION, decided, org, resolution_date=resolution)
@@ -349,20 +357,33 @@ def person_values(
 
 class NationalIds:
     """Well-formed 12-digit personal IDs: province of registration (2008 code), century and
-    gender, year of birth, and a serial counted per (province, century-gender, year), so every
-    ID is unique."""
+    gender, year of birth, and a serial. Chunk ``chunk`` of ``chunks`` counts per (province,
+    century-gender, year) and takes every ``chunks``-th serial, so every ID is unique however
+    the chunks are made."""
 
-    def __init__(self) -> None:
+    def __init__(self, chunk: int = 0, chunks: int = 1) -> None:
+        self.chunk, self.chunks = chunk, chunks
         self.serials: dict[str, int] = {}
 
     def next(self, province_code: str, gender: str, birth: date) -> str:
         digit = ((birth.year // 100) - 19) * 2 + (1 if gender == "female" else 0)
         prefix = f"0{province_code}{digit}{birth.year % 100:02d}"
-        self.serials[prefix] = self.serials.get(prefix, 0) + 1
-        return f"{prefix}{self.serials[prefix]:06d}"
+        count = self.serials.get(prefix, 0)
+        self.serials[prefix] = count + 1
+        serial = count * self.chunks + self.chunk + 1
+        if serial >= 10**6:
+            raise ValueError(f"no serial left for {prefix}")
+        return f"{prefix}{serial:06d}"
 
 
-def cards_of(life: Life, as_of: date) -> list[dict[str, Any]]:
+def local_number(chunk: int, event_id: int) -> str:
+    """An 8-digit dossier or card number: the chunk, then the event's number in the chunk."""
+    if event_id >= 10**5:
+        raise ValueError("too many events in one chunk for 8-digit numbers")
+    return f"{chunk:03d}{event_id:05d}"
+
+
+def cards_of(life: Life, as_of: date, chunk: int = 0) -> list[dict[str, Any]]:
     """The cards the services would have issued: two months after each recognition, exchanged
     for the 2025 card (number = personal ID) on 2/9/2025 (a card due after that date is a 2025
     card), recovered on every exit but death."""
@@ -383,7 +404,7 @@ def cards_of(life: Life, as_of: date) -> list[dict[str, Any]]:
             cards.append(
                 card_row(
                     "card_2025" if new else "card_2003",
-                    life.person["national_id"] if new else f"{event_id % 10**8:08d}",
+                    life.person["national_id"] if new else local_number(chunk, event_id),
                     on,
                 )
             )

@@ -50,7 +50,7 @@ test-postgres: $(VENV)/.synced
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
-	$(VENV)/bin/mypy src
+	$(VENV)/bin/mypy src bench
 
 # Refresh the translation catalogues after changing texts, then translate and compile them.
 messages: $(VENV)/.synced

@@ -144,14 +144,14 @@ class Phase:
         self.wall = time.monotonic() - wall
         self.client_cpu = time.process_time() - cpu
         self.server_cpu = proc_cpu(self._pid) - server
-        server = f", server backend CPU {self.server_cpu:.1f} s" if self._pid else ""
+        backend = f", server backend CPU {self.server_cpu:.1f} s" if self._pid else ""
         busy, steal = (
             now - before for now, before in zip(machine_cpu(), self._machine, strict=True)
         )
         others = max(0.0, busy - self.client_cpu - self.server_cpu)
         say(
             f"-- {self.name}: {self.wall:.1f} s wall, client CPU {self.client_cpu:.1f} s"
-            f"{server}; everything else on the machine {others:.1f} CPU-s, steal {steal:.1f} s "
+            f"{backend}; everything else on the machine {others:.1f} CPU-s, steal {steal:.1f} s "
             f"({load()})"
         )
 
@@ -309,10 +309,11 @@ class BuildProbe:
         from dangvu.demo.bulk import BulkWriter
         from dangvu.demo.member_writer import MemberSeeder
 
-        original_init, original_run, original_write = (
+        original_init, original_run, original_write, original_write_text = (
             MemberSeeder.__init__,
             MemberSeeder.run,
             BulkWriter.write,
+            BulkWriter.write_text,
         )
         probe = self
 
@@ -334,15 +335,20 @@ class BuildProbe:
             probe.copy_rows[model._meta.db_table] += count
             return count
 
-        MemberSeeder.__init__, MemberSeeder.run, BulkWriter.write = init, run, write  # type: ignore[method-assign]
+        def write_text(writer: Any, model: Any, columns: Any, data: Any, rows: int) -> int:
+            started = time.perf_counter()
+            count = original_write_text(writer, model, columns, data, rows)
+            probe.copy_seconds[model._meta.db_table] += time.perf_counter() - started
+            probe.copy_rows[model._meta.db_table] += count
+            return count
+
+        MemberSeeder.__init__, MemberSeeder.run = init, run  # type: ignore[method-assign, assignment]
+        BulkWriter.write, BulkWriter.write_text = write, write_text  # type: ignore[method-assign, assignment]
         try:
             yield
         finally:
-            MemberSeeder.__init__, MemberSeeder.run, BulkWriter.write = (  # type: ignore[method-assign]
-                original_init,
-                original_run,
-                original_write,
-            )
+            MemberSeeder.__init__, MemberSeeder.run = original_init, original_run  # type: ignore[method-assign, assignment]
+            BulkWriter.write, BulkWriter.write_text = original_write, original_write_text  # type: ignore[method-assign, assignment]
 
 
 @dataclass

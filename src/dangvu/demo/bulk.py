@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
+from psycopg._copy_base import TextFormatter  # psycopg's own COPY row formatter (pinned version)
+from psycopg.adapt import Transformer
 
 
 def rows_for(
@@ -34,6 +36,15 @@ def rows_for(
     pick = operator.itemgetter(*defaults)
     for values in dicts:
         yield pick({**defaults, **values})
+
+
+def copy_text(rows: Iterable[Sequence[Any]]) -> bytes:
+    """Rows in PostgreSQL's COPY text format, as ``copy.write_row`` would send them, made without
+    a connection (so that worker processes can do it)."""
+    formatter = TextFormatter(Transformer())
+    parts = [formatter.write_row(row) for row in rows]
+    parts.append(formatter.end())
+    return b"".join(parts)
 
 
 class BulkWriter:
@@ -75,6 +86,16 @@ class BulkWriter:
                     cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", batch)
                     count += len(batch)
         return count
+
+    def write_text(
+        self, model: type[models.Model], columns: Sequence[str], data: bytes, rows: int
+    ) -> int:
+        """COPY ``rows`` rows already in COPY text format (see ``copy_text``); PostgreSQL only."""
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        command = f"COPY {model._meta.db_table} ({quoted}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(command) as copy:
+            copy.write(data)
+        return rows
 
     def write_dicts(self, model: type[models.Model], dicts: Iterable[dict[str, Any]]) -> int:
         """Insert one row per dict (keys are attribute names: ``kind_id``, not ``kind``)."""

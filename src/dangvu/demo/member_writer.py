@@ -22,7 +22,7 @@ from django.utils import timezone
 from dangvu.core import audit
 from dangvu.core.models import GeneralEducation, PoliticalTheory
 from dangvu.core.rulebook import Rulebook
-from dangvu.demo.bulk import BulkWriter, loading, rows_for
+from dangvu.demo.bulk import BulkWriter, copy_text, loading, rows_for
 from dangvu.demo.generator import ethnicity_for
 from dangvu.demo.members import (
     Cell,
@@ -94,7 +94,8 @@ REFERENCES: dict[type[models.Model], dict[str, type[models.Model]]] = {
     EducationRecord: {"id": EducationRecord, "person_id": Person},
     PoliticalTheoryRecord: {"id": PoliticalTheoryRecord, "person_id": Person},
 }
-Rows = list[tuple[type[models.Model], list[tuple[Any, ...]]]]
+# per table: the rows as tuples, or (on PostgreSQL) their COPY text and how many they are
+Rows = list[tuple[type[models.Model], list[tuple[Any, ...]] | tuple[bytes, int]]]
 
 
 @dataclass
@@ -111,6 +112,7 @@ class Plan:
     actor_id: int
     created: datetime
     chunk_size: int = CHUNK
+    copy_text: bool = False  # hand the rows over as COPY text (PostgreSQL)
 
     @property
     def chunks(self) -> int:
@@ -177,7 +179,11 @@ class Chunk:
             self.add(life)
         self.counters[MembershipEvent] = generator.next_event_id - 1
         firsts = blocks.take(self.index, self.counters)
-        return [(model, self.shifted(model, rows, firsts)) for model, rows in self.rows.items()]
+        tables: Rows = []
+        for model, dicts in self.rows.items():
+            rows = self.shifted(model, dicts, firsts)
+            tables.append((model, (copy_text(rows), len(rows)) if self.plan.copy_text else rows))
+        return tables
 
     def shifted(
         self,
@@ -344,6 +350,7 @@ class MemberSeeder:
             actor_id=actor.pk,
             created=timezone.now(),
             chunk_size=chunk_size,
+            copy_text=self.writer.vendor == "postgresql",
         )
         if processes is None:
             processes = (os.cpu_count() or 1) if self.writer.vendor == "postgresql" else 0
@@ -355,10 +362,13 @@ class MemberSeeder:
         context = multiprocessing.get_context("fork")
         blocks = KeyBlocks(context, {m: self.writer.next_id(m) for m in REFERENCES})
         with loading(*REFERENCES):
-            for rows in self.chunks(context, blocks):
-                for model, table_rows in rows:
+            for tables in self.chunks(context, blocks):
+                for model, rows in tables:
                     columns = [f.column for f in model._meta.concrete_fields]
-                    self.writer.write(model, columns, table_rows)
+                    if isinstance(rows, tuple):
+                        self.writer.write_text(model, columns, *rows)
+                    else:
+                        self.writer.write(model, columns, rows)
         self.writer.reset_sequences(*REFERENCES)
         self.writer.analyze(*REFERENCES)
         audit.record(

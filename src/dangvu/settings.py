@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "dangvu.people",
     "dangvu.accounts",
     "dangvu.membership",
+    "dangvu.reports",
     "dangvu.demo",
 ]
 

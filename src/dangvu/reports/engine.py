@@ -1,0 +1,280 @@
+"""The statistics engine: for an organization and a date, the counts of the standard reports
+(DOMAIN.md §3.3) for the node and every descendant, each total including its subtree.
+
+Where a member counts, and as what, comes from the ledger's effect rows: a member counts in an
+organization on D, as known at T, when the deltas of that counter, effective by D and recorded
+by T, add up to more than zero (see ``membership.models.EventEffect``). So a past date and "as
+known at" are exact, back-dated events and corrections included. The tree is the tree of D:
+names, kinds, categories and parents of that day (organization versions; the tree's history
+has no recording time, so it is always as known now). Curriculum attributes (education,
+qualification, political theory, occupation) are the rows valid on D: the last one dated on or
+before D, an undated row counting as always valid; gender, ethnicity, religion and birth date
+are as currently known.
+
+Party age (official members only) is computed by ``membership.rules.party_age`` from each
+member's events known at T, a recalculation decision winning; ``("badge", "30")`` counts the
+official members whose party age has reached 30 years, compared in months as the rulebook's
+``badges.milestones`` says (none before its first version).
+
+Counted: probationary and official members in their organization (the headcount), with their
+activity flags there (exempted, suspended, lost contact, temporarily away: counted within their
+standing, in their home organization); members in transit under the sending organization,
+apart from the headcount; members hosted on a temporary transfer, apart, where they are hosted.
+Demographic figures describe the headcount.
+
+This first version computes from the ledger on every call; the maintained aggregates for
+national scale come with the reports issue's performance work.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
+
+from dangvu.core.dates import format_date
+from dangvu.core.errors import DomainError
+from dangvu.core.rulebook import Rulebook
+from dangvu.membership.models import Counter as LedgerCounter
+from dangvu.membership.models import EventEffect, Member, MembershipEvent, PartyAgeDecision
+from dangvu.membership.rules import Event as LedgerEvent
+from dangvu.membership.rules import PartyAge, party_age, state_on
+from dangvu.membership.services import EVENT_FIELDS, organization_lookup
+from dangvu.organizations.models import Organization
+from dangvu.organizations.selectors import NodeAsOf, tree_as_of
+from dangvu.people.models import (
+    EducationRecord,
+    OccupationRecord,
+    PoliticalTheoryRecord,
+    QualificationRecord,
+)
+from dangvu.reports import rules
+
+Key = tuple[str, str]  # (dimension, value): ("gender", "female"), ("age", "31–40") ...
+HEADCOUNT = {LedgerCounter.PROBATIONARY, LedgerCounter.OFFICIAL}
+APART = {LedgerCounter.IN_TRANSIT: "in_transit", LedgerCounter.HOSTED: "hosted"}
+# Curriculum rows counted by the catalogue's report group: (dimension, model, field).
+CURRICULUM = [
+    ("education", EducationRecord, "level"),
+    ("qualification", QualificationRecord, "level"),
+    ("theory", PoliticalTheoryRecord, "level"),
+    ("occupation", OccupationRecord, "group"),
+]
+DIMENSIONS = [
+    "total",
+    "standing",
+    "activity",
+    "in_transit",
+    "hosted",
+    "gender",
+    "ethnicity",
+    "minority",
+    "religion",
+    "religious",
+    "age",
+    "age5",
+    *(dimension for dimension, _, _ in CURRICULUM),
+    "party_age",
+    "badge",
+    "kind",
+    "category",
+]
+CHUNK = 500  # ids per IN list
+
+
+@dataclass
+class Report:
+    """The figures of ``organization_id`` and each node below it on ``on``."""
+
+    organization_id: int
+    on: date
+    known_at: datetime | None
+    root: NodeAsOf
+    figures: dict[int, Counter[Key]] = field(default_factory=dict)
+
+    def of(self, organization_id: int) -> Counter[Key]:
+        return self.figures[organization_id]
+
+    def nodes(self) -> Iterator[NodeAsOf]:
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+
+@dataclass
+class Counted:
+    """One member in the headcount of ``organization_id`` on the report's date."""
+
+    member_id: int
+    organization_id: int
+    standing: str
+
+
+def report(organization: Organization, on: date, known_at: datetime | None = None) -> Report:
+    """The figures of ``organization`` and its subtree on ``on`` (as known at ``known_at``).
+    Unscoped: views and the API call ``reports.selectors.report_for``."""
+    forest = tree_as_of(on, root=organization)
+    if not forest:
+        raise DomainError(
+            _("%(name)s does not exist on %(date)s.")
+            % {"name": organization.name, "date": format_date(on)}
+        )
+    result = Report(organization.pk, on, known_at, forest[0])
+    nodes = list(result.nodes())
+    own: dict[int, Counter[Key]] = {node.organization_id: Counter() for node in nodes}
+    # a root on D needs no filter: every organization alive then is in its subtree
+    headcount = count_ledger(
+        own, on, known_at, None if result.root.parent_id is None else list(own)
+    )
+    describe(own, headcount, on, known_at)
+    for node in reversed(nodes):  # children before parents
+        total = own[node.organization_id]
+        for child in node.children:
+            total.update(result.figures[child.organization_id])
+            total[("kind", child.kind_id)] += 1
+            total[("category", child.category_id or "")] += 1
+        result.figures[node.organization_id] = total
+    return result
+
+
+def count_ledger(
+    own: dict[int, Counter[Key]],
+    on: date,
+    known_at: datetime | None,
+    organization_ids: list[int] | None,
+) -> list[Counted]:
+    """Add each organization's own ledger counters to ``own``; return the headcount members."""
+    effects = EventEffect.objects.filter(effective_date__lte=on)
+    if known_at is not None:
+        effects = effects.filter(recorded_at__lte=known_at)
+    headcount = []
+    for ids in chunks(organization_ids) if organization_ids is not None else [None]:
+        rows = effects if ids is None else effects.filter(organization_id__in=ids)
+        for member_id, organization_id, counter in (
+            rows.values("member_id", "organization_id", "counter")
+            .annotate(total=Sum("delta"))
+            .filter(total__gt=0)
+            .values_list("member_id", "organization_id", "counter")
+        ):
+            figures = own.get(organization_id)
+            if figures is None:  # a root report without a filter: every live organization
+                continue
+            if counter in HEADCOUNT:
+                headcount.append(Counted(member_id, organization_id, counter))
+                figures[("total", "")] += 1
+                figures[("standing", counter)] += 1
+            elif counter in APART:
+                figures[(APART[counter], "")] += 1
+            else:
+                figures[("activity", counter)] += 1
+    return headcount
+
+
+def describe(
+    own: dict[int, Counter[Key]], headcount: list[Counted], on: date, known_at: datetime | None
+) -> None:
+    """Add the demographic figures of the headcount members to their organizations."""
+    by_member = {c.member_id: c for c in headcount}
+    person_of: dict[int, int] = {}
+    organization_of: dict[int, int] = {}
+    for ids in chunks(list(by_member)):
+        for row in Member.objects.filter(pk__in=ids).values(
+            "pk",
+            "person_id",
+            "person__gender",
+            "person__ethnicity_id",
+            "person__ethnicity__is_minority",
+            "person__religion_id",
+            "person__religion__is_religious",
+            "person__birth_year",
+            "person__birth_month",
+            "person__birth_day",
+        ):
+            organization = by_member[row["pk"]].organization_id
+            person_of[row["pk"]] = row["person_id"]
+            organization_of[row["person_id"]] = organization
+            figures = own[organization]
+            figures[("gender", row["person__gender"])] += 1
+            figures[("ethnicity", row["person__ethnicity_id"])] += 1
+            if row["person__ethnicity__is_minority"]:
+                figures[("minority", "")] += 1
+            figures[("religion", row["person__religion_id"])] += 1
+            if row["person__religion__is_religious"]:
+                figures[("religious", "")] += 1
+            born = rules.birth_date(
+                row["person__birth_year"], row["person__birth_month"], row["person__birth_day"]
+            )
+            age = rules.age_on(born, on)
+            figures[("age", rules.band(age, rules.AGE_BANDS))] += 1
+            figures[("age5", rules.band(age, rules.FIVE_YEAR_BANDS))] += 1
+    for dimension, group in curriculum_on(list(organization_of), on):
+        for person_id in organization_of:
+            own[organization_of[person_id]][(dimension, group.get(person_id, ""))] += 1
+    officials = [c for c in headcount if c.standing == LedgerCounter.OFFICIAL]
+    book = Rulebook.load()
+    # before the first version in the rulebook (1/7/2016) there are no milestone figures
+    rule = book.find("badges.milestones", on=on)
+    milestones = rule["years"] if rule is not None else []
+    for member_id, counted in party_ages([c.member_id for c in officials], on, known_at, book):
+        figures = own[by_member[member_id].organization_id]
+        figures[("party_age", rules.band(counted.years, rules.PARTY_AGE_BANDS))] += 1
+        for years in milestones:
+            if counted.total_months >= years * 12:
+                figures[("badge", str(years))] += 1
+
+
+def party_ages(
+    member_ids: list[int], on: date, known_at: datetime | None, book: Rulebook
+) -> Iterator[tuple[int, PartyAge]]:
+    """Each official member's party age on ``on`` from the events known at ``known_at``."""
+    lookup = organization_lookup()
+    for ids in chunks(member_ids):
+        rows = MembershipEvent.objects.filter(member_id__in=ids)
+        if known_at is not None:
+            rows = rows.filter(recorded_at__lte=known_at)
+        events: dict[int, list[LedgerEvent]] = {member_id: [] for member_id in ids}
+        for row in rows.values("member_id", *EVENT_FIELDS):
+            events[row.pop("member_id")].append(LedgerEvent(**row))
+        decided: dict[int, tuple[date, int, int, int]] = {}
+        for decision in PartyAgeDecision.objects.filter(member_id__in=ids, as_of__lte=on).order_by(
+            "as_of", "pk"
+        ):
+            decided[decision.member_id] = (
+                decision.as_of,
+                decision.years,
+                decision.months,
+                decision.days,
+            )
+        for member_id in ids:
+            state = state_on(events[member_id], on, book, lookup)
+            age = party_age(state, on, book, decided.get(member_id))
+            if age is not None:
+                yield member_id, age
+
+
+def curriculum_on(person_ids: list[int], on: date) -> Iterable[tuple[str, dict[int, str]]]:
+    """Per curriculum dimension: each person's report group on ``on`` (absent: not known)."""
+    for dimension, model, name in CURRICULUM:
+        groups: dict[int, str] = {}
+        for ids in chunks(person_ids):
+            rows = (
+                model._default_manager.filter(person_id__in=ids)
+                .filter(Q(valid_from__lte=on) | Q(valid_from__isnull=True))
+                .values_list("person_id", "valid_from", "pk", f"{name}__report_group", f"{name}_id")
+            )
+            # undated rows first, then by date and entry: the last one wins
+            for person_id, _since, _pk, report_group, code in sorted(
+                rows, key=lambda r: (r[0], r[1] is not None, r[1] or on, r[2])
+            ):
+                groups[person_id] = report_group or code
+        yield dimension, groups
+
+
+def chunks(ids: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]

@@ -140,7 +140,7 @@ def tree_rows() -> tuple[list, list, list]:
     )
     successions = list(
         OrganizationSuccession.objects.order_by("predecessor__code").values_list(
-            "predecessor__code", "successor__code", "kind", "effective_on"
+            "predecessor__code", "successor__code", "kind", "effective_on", "takes_records"
         )
     )
     return organizations, versions, successions

@@ -121,6 +121,7 @@ def test_split_gives_every_child_to_its_successor(world):
     assert children_names(west) == {second.name}
     links = OrganizationSuccession.objects.filter(predecessor=world.commune_a1)
     assert {link.successor for link in links} == {east, west}
+    assert {link.successor for link in links if link.takes_records} == {east}
 
 
 def test_dissolve_is_refused_while_children_remain_unless_a_target_is_given(world):

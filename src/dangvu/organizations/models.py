@@ -146,6 +146,9 @@ class OrganizationSuccession(models.Model):
     successor = models.ForeignKey(Organization, models.PROTECT, related_name="predecessions")
     kind = models.CharField(_("kind"), max_length=10, choices=SuccessionKind)
     effective_on = models.DateField(_("effective on"))
+    # the successor that took the predecessor's own records (members, dossiers): the only one
+    # of a merge or dissolution, the chosen one of a split
+    takes_records = models.BooleanField(_("takes the records"), default=True)
 
     class Meta:
         verbose_name = _("succession")

@@ -420,6 +420,7 @@ def split(
             successor=successor,
             kind=SuccessionKind.SPLIT,
             effective_on=on,
+            takes_records=successor == records_to,
         )
     audit.record(
         "organizations.organization.split",

@@ -87,13 +87,15 @@ CHUNK = 500  # ids per IN list
 
 @dataclass
 class Report:
-    """The figures of ``organization_id`` and each node below it on ``on``."""
+    """The figures of ``organization_id`` and each node below it on ``on`` (or in the period
+    ``since``..``on``)."""
 
     organization_id: int
     on: date
     known_at: datetime | None
     root: NodeAsOf
     figures: dict[int, Counter[Key]] = field(default_factory=dict)
+    since: date | None = None  # a period's first day (movements); ``on`` is its last
 
     def of(self, organization_id: int) -> Counter[Key]:
         return self.figures[organization_id]

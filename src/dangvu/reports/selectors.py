@@ -5,6 +5,7 @@ from typing import Any
 
 from dangvu.organizations.selectors import organization_for
 from dangvu.reports.engine import Report, report
+from dangvu.reports.movements import movements
 
 
 def report_for(
@@ -13,3 +14,10 @@ def report_for(
     """The report of an organization the user may see (404 for missing and out of scope
     alike), with its subtree as it stood on ``on``."""
     return report(organization_for(user, organization_id), on, known_at)
+
+
+def movements_for(
+    user: Any, organization_id: Any, start: date, end: date, known_at: datetime | None = None
+) -> Report:
+    """The movements of a period for an organization the user may see (404 otherwise)."""
+    return movements(organization_for(user, organization_id), start, end, known_at)

@@ -1,0 +1,103 @@
+"""Movements of members in a period (DOMAIN.md §3.3), for a node and every node below it in
+the tree of the period's last day, each total including its subtree.
+
+Counted, by effective date within the period (both days included), as known at T: admitted
+(by the admission decision's date), readmitted, restored, recognized, transferred in and out,
+exempted, died, removed, expelled, resigned. A voided event is not counted (a correction voids
+it from when the correction is recorded); reassignments by restructuring are not movements.
+
+An event counts in the organization where it was recorded (the sender for a transfer out, the
+receiver for a transfer in). An organization dissolved by the period's end counts under the
+successor that took its records, so a new commune's 2025 report includes the movements of
+the communes merged into it on 1/7/2025. A transfer between two organizations of one subtree
+is internal to it: the nodes above both sides count neither the out nor the in.
+"""
+
+from collections import Counter
+from datetime import date, datetime
+
+from django.utils.translation import gettext as _
+
+from dangvu.core.dates import format_date
+from dangvu.core.errors import DomainError
+from dangvu.membership.models import EventKind, MembershipEvent
+from dangvu.organizations.models import Organization, OrganizationSuccession
+from dangvu.organizations.selectors import tree_as_of, versions_on
+from dangvu.reports.engine import Key, Report
+
+K = EventKind
+MOVEMENTS = {
+    K.ADMISSION: "admitted",
+    K.READMISSION: "readmitted",
+    K.RESTORATION: "restored",
+    K.RECOGNITION: "recognized",
+    K.TRANSFER_IN: "transferred_in",
+    K.TRANSFER_OUT: "transferred_out",
+    K.EXEMPTION: "exempted",
+    K.DEATH: "died",
+    K.REMOVAL: "removed",
+    K.EXPULSION: "expelled",
+    K.RESIGNATION: "resigned",
+}
+TRANSFERS = {K.TRANSFER_IN, K.TRANSFER_OUT}
+
+
+def movements(
+    organization: Organization, start: date, end: date, known_at: datetime | None = None
+) -> Report:
+    """The movements of ``start``..``end`` for ``organization`` and its subtree on ``end``,
+    keyed ``("movement", "admitted")`` ... Unscoped: see ``selectors.movements_for``."""
+    if start > end:
+        raise DomainError(_("The end date is before the start date."), field="end")
+    forest = tree_as_of(end, root=organization)
+    if not forest:
+        raise DomainError(
+            _("%(name)s does not exist on %(date)s.")
+            % {"name": organization.name, "date": format_date(end)}
+        )
+    result = Report(organization.pk, end, known_at, forest[0], since=start)
+    figures: dict[int, Counter[Key]] = {n.organization_id: Counter() for n in result.nodes()}
+    parent = dict(versions_on(end).values_list("organization_id", "parent_id"))
+    successor = dict(
+        OrganizationSuccession.objects.filter(takes_records=True, effective_on__lte=end)
+        .order_by("effective_on", "pk")
+        .values_list("predecessor_id", "successor_id")
+    )
+
+    def place(organization_id: int | None) -> int | None:
+        """Where an organization's records lie on ``end``: itself, or its successor's place."""
+        seen = set()
+        while organization_id is not None and organization_id not in parent:
+            if organization_id in seen:
+                return None
+            seen.add(organization_id)
+            organization_id = successor.get(organization_id)
+        return organization_id
+
+    def above(organization_id: int | None) -> list[int]:
+        chain = []
+        while organization_id is not None:
+            chain.append(organization_id)
+            organization_id = parent.get(organization_id)
+        return chain
+
+    events = MembershipEvent.objects.filter(
+        effective_date__gte=start, effective_date__lte=end, kind__in=list(MOVEMENTS)
+    )
+    corrections = MembershipEvent.objects.filter(kind=K.CORRECTION, voids__isnull=False)
+    if known_at is not None:
+        events = events.filter(recorded_at__lte=known_at)
+        corrections = corrections.filter(recorded_at__lte=known_at)
+    voided = set(corrections.values_list("voids_id", flat=True))
+    for pk, kind, organization_id, counterpart_id in events.values_list(
+        "pk", "kind", "organization_id", "counterpart_id"
+    ):
+        if pk in voided:
+            continue
+        internal = set(above(place(counterpart_id))) if kind in TRANSFERS else set()
+        key = ("movement", MOVEMENTS[K(kind)])
+        for node in above(place(organization_id)):
+            if node in figures and node not in internal:
+                figures[node][key] += 1
+    result.figures = figures
+    return result

@@ -29,8 +29,8 @@ from dangvu.people.models import (
     PoliticalTheoryRecord,
     QualificationRecord,
 )
-from dangvu.reports.engine import report
-from dangvu.reports.selectors import report_for
+from dangvu.reports.engine import members_behind, report
+from dangvu.reports.selectors import members_behind_for, report_for
 
 AS_OF = date(2026, 6, 30)
 DATES = [AS_OF, date(2025, 6, 30), date(2015, 12, 31), date(1995, 12, 31)]
@@ -257,3 +257,43 @@ def test_a_report_outside_the_users_scope_is_not_found_like_a_missing_one(world)
     with pytest.raises(Http404):
         report_for(outsider, 999_999, AS_OF)
     assert report_for(world.viewer_a, world.cell_a1.pk, AS_OF).organization_id == world.cell_a1.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("on", [AS_OF, date(2025, 6, 30)])
+def test_a_drill_down_lists_exactly_as_many_members_as_the_figure(demo, on):
+    computed = report(demo, on)
+    cell = next(
+        n
+        for n in computed.nodes()
+        if n.kind_id == "cell" and computed.of(n.organization_id)[("total", "")]
+    )
+    for organization_id in (demo.pk, cell.organization_id):
+        figures = computed.of(organization_id)
+        organization = Organization.objects.get(pk=organization_id)
+        for key in [
+            ("total", ""),
+            ("gender", "female"),
+            ("age", "51–60"),
+            ("education", "upper_secondary"),
+            ("party_age", "≥ 50"),
+            ("badge", "30"),
+            ("activity", "exempted"),
+        ]:
+            listed = members_behind(organization, on, key)
+            assert len(listed) == figures[key] == len(set(listed)), (organization_id, key)
+    everyone = set(members_behind(demo, on, ("total", "")))
+    assert (
+        set(members_behind(Organization.objects.get(pk=cell.organization_id), on, ("total", "")))
+        <= everyone
+    )
+
+
+@pytest.mark.django_db
+def test_a_users_drill_down_lists_no_member_outside_the_scope(world, admit):
+    inside = admit(date(2020, 3, 1))
+    outside = admit(date(2020, 3, 1), cell=world.cell_b1)
+    listed = members_behind_for(world.viewer_a, world.province_a.pk, AS_OF, ("total", ""))
+    assert listed == [inside.pk] and outside.pk not in listed
+    with pytest.raises(Http404):
+        members_behind_for(world.viewer_a, world.province_b.pk, AS_OF, ("total", ""))

@@ -26,7 +26,7 @@ This first version computes from the ledger on every call; the maintained aggreg
 national scale come with the reports issue's performance work.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -117,9 +117,45 @@ class Counted:
     standing: str
 
 
+class Tally:
+    """Each organization's own figures (not its subtree's) and, for a drill-down, the members
+    behind each of them: a list is made of exactly the members that were counted."""
+
+    def __init__(self, organization_ids: Iterable[int], keep_members: bool = False):
+        self.own: dict[int, Counter[Key]] = {pk: Counter() for pk in organization_ids}
+        self.behind: dict[tuple[int, Key], list[int]] | None = (
+            defaultdict(list) if keep_members else None
+        )
+
+    def add(self, organization_id: int, key: Key, member_id: int) -> None:
+        self.own[organization_id][key] += 1
+        if self.behind is not None:
+            self.behind[(organization_id, key)].append(member_id)
+
+
 def report(organization: Organization, on: date, known_at: datetime | None = None) -> Report:
     """The figures of ``organization`` and its subtree on ``on`` (as known at ``known_at``).
     Unscoped: views and the API call ``reports.selectors.report_for``."""
+    return compute(organization, on, known_at)[0]
+
+
+def members_behind(
+    organization: Organization, on: date, key: Key, known_at: datetime | None = None
+) -> list[int]:
+    """The members counted in the figure ``key`` of ``organization`` (its subtree on ``on``):
+    as many as the figure says, by construction."""
+    result, tally = compute(organization, on, known_at, keep_members=True)
+    assert tally.behind is not None
+    return sorted(
+        member_id
+        for node in result.nodes()
+        for member_id in tally.behind.get((node.organization_id, key), [])
+    )
+
+
+def compute(
+    organization: Organization, on: date, known_at: datetime | None, keep_members: bool = False
+) -> tuple[Report, Tally]:
     forest = tree_as_of(on, root=organization)
     if not forest:
         raise DomainError(
@@ -128,29 +164,29 @@ def report(organization: Organization, on: date, known_at: datetime | None = Non
         )
     result = Report(organization.pk, on, known_at, forest[0])
     nodes = list(result.nodes())
-    own: dict[int, Counter[Key]] = {node.organization_id: Counter() for node in nodes}
+    tally = Tally((node.organization_id for node in nodes), keep_members)
     # a root on D needs no filter: every organization alive then is in its subtree
     headcount = count_ledger(
-        own, on, known_at, None if result.root.parent_id is None else list(own)
+        tally, on, known_at, None if result.root.parent_id is None else list(tally.own)
     )
-    describe(own, headcount, on, known_at)
+    describe(tally, headcount, on, known_at)
     for node in reversed(nodes):  # children before parents
-        total = own[node.organization_id]
+        total = Counter(tally.own[node.organization_id])
         for child in node.children:
             total.update(result.figures[child.organization_id])
             total[("kind", child.kind_id)] += 1
             total[("category", child.category_id or "")] += 1
         result.figures[node.organization_id] = total
-    return result
+    return result, tally
 
 
 def count_ledger(
-    own: dict[int, Counter[Key]],
+    tally: Tally,
     on: date,
     known_at: datetime | None,
     organization_ids: list[int] | None,
 ) -> list[Counted]:
-    """Add each organization's own ledger counters to ``own``; return the headcount members."""
+    """Add each organization's own ledger counters to ``tally``; return the headcount."""
     effects = EventEffect.objects.filter(effective_date__lte=on)
     if known_at is not None:
         effects = effects.filter(recorded_at__lte=known_at)
@@ -163,27 +199,23 @@ def count_ledger(
             .filter(total__gt=0)
             .values_list("member_id", "organization_id", "counter")
         ):
-            figures = own.get(organization_id)
-            if figures is None:  # a root report without a filter: every live organization
+            if organization_id not in tally.own:  # a root report reads every organization
                 continue
             if counter in HEADCOUNT:
                 headcount.append(Counted(member_id, organization_id, counter))
-                figures[("total", "")] += 1
-                figures[("standing", counter)] += 1
+                tally.add(organization_id, ("total", ""), member_id)
+                tally.add(organization_id, ("standing", counter), member_id)
             elif counter in APART:
-                figures[(APART[counter], "")] += 1
+                tally.add(organization_id, (APART[counter], ""), member_id)
             else:
-                figures[("activity", counter)] += 1
+                tally.add(organization_id, ("activity", counter), member_id)
     return headcount
 
 
-def describe(
-    own: dict[int, Counter[Key]], headcount: list[Counted], on: date, known_at: datetime | None
-) -> None:
+def describe(tally: Tally, headcount: list[Counted], on: date, known_at: datetime | None) -> None:
     """Add the demographic figures of the headcount members to their organizations."""
     by_member = {c.member_id: c for c in headcount}
-    person_of: dict[int, int] = {}
-    organization_of: dict[int, int] = {}
+    member_of: dict[int, int] = {}  # person → member
     for ids in chunks(list(by_member)):
         for row in Member.objects.filter(pk__in=ids).values(
             "pk",
@@ -197,37 +229,44 @@ def describe(
             "person__birth_month",
             "person__birth_day",
         ):
-            organization = by_member[row["pk"]].organization_id
-            person_of[row["pk"]] = row["person_id"]
-            organization_of[row["person_id"]] = organization
-            figures = own[organization]
-            figures[("gender", row["person__gender"])] += 1
-            figures[("ethnicity", row["person__ethnicity_id"])] += 1
-            if row["person__ethnicity__is_minority"]:
-                figures[("minority", "")] += 1
-            figures[("religion", row["person__religion_id"])] += 1
-            if row["person__religion__is_religious"]:
-                figures[("religious", "")] += 1
+            member_id = row["pk"]
+            member_of[row["person_id"]] = member_id
             born = rules.birth_date(
                 row["person__birth_year"], row["person__birth_month"], row["person__birth_day"]
             )
             age = rules.age_on(born, on)
-            figures[("age", rules.band(age, rules.AGE_BANDS))] += 1
-            figures[("age5", rules.band(age, rules.FIVE_YEAR_BANDS))] += 1
-    for dimension, group in curriculum_on(list(organization_of), on):
-        for person_id in organization_of:
-            own[organization_of[person_id]][(dimension, group.get(person_id, ""))] += 1
+            keys = [
+                ("gender", row["person__gender"]),
+                ("ethnicity", row["person__ethnicity_id"]),
+                ("religion", row["person__religion_id"]),
+                ("age", rules.band(age, rules.AGE_BANDS)),
+                ("age5", rules.band(age, rules.FIVE_YEAR_BANDS)),
+            ]
+            if row["person__ethnicity__is_minority"]:
+                keys.append(("minority", ""))
+            if row["person__religion__is_religious"]:
+                keys.append(("religious", ""))
+            for key in keys:
+                tally.add(by_member[member_id].organization_id, key, member_id)
+    for dimension, group in curriculum_on(list(member_of), on):
+        for person_id, member_id in member_of.items():
+            key = (dimension, group.get(person_id, ""))
+            tally.add(by_member[member_id].organization_id, key, member_id)
     officials = [c for c in headcount if c.standing == LedgerCounter.OFFICIAL]
     book = Rulebook.load()
     # before the first version in the rulebook (1/7/2016) there are no milestone figures
     rule = book.find("badges.milestones", on=on)
     milestones = rule["years"] if rule is not None else []
     for member_id, counted in party_ages([c.member_id for c in officials], on, known_at, book):
-        figures = own[by_member[member_id].organization_id]
-        figures[("party_age", rules.band(counted.years, rules.PARTY_AGE_BANDS))] += 1
+        organization_id = by_member[member_id].organization_id
+        tally.add(
+            organization_id,
+            ("party_age", rules.band(counted.years, rules.PARTY_AGE_BANDS)),
+            member_id,
+        )
         for years in milestones:
             if counted.total_months >= years * 12:
-                figures[("badge", str(years))] += 1
+                tally.add(organization_id, ("badge", str(years)), member_id)
 
 
 def party_ages(

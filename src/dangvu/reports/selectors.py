@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Any
 
 from dangvu.organizations.selectors import organization_for
-from dangvu.reports.engine import Report, report
+from dangvu.reports.engine import Key, Report, members_behind, report
 from dangvu.reports.movements import movements
 
 
@@ -21,3 +21,11 @@ def movements_for(
 ) -> Report:
     """The movements of a period for an organization the user may see (404 otherwise)."""
     return movements(organization_for(user, organization_id), start, end, known_at)
+
+
+def members_behind_for(
+    user: Any, organization_id: Any, on: date, key: Key, known_at: datetime | None = None
+) -> list[int]:
+    """The members behind one figure of an organization the user may see: only members counted
+    in its subtree on ``on``, so never one outside the user's scope on that date."""
+    return members_behind(organization_for(user, organization_id), on, key, known_at)

@@ -76,7 +76,7 @@ DIMENSIONS = [
     "religious",
     "age",
     "age5",
-    *(dimension for dimension, _, _ in CURRICULUM),
+    *(dimension for dimension, _model, _field in CURRICULUM),
     "party_age",
     "badge",
     "kind",

@@ -95,6 +95,13 @@ def load() -> str:
     return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
+def speed(build: float, reference: float) -> str:
+    """ "1.4x slower" or "1.6x faster": the build's rate against a reference rate."""
+    if build >= reference:
+        return f"{build / reference:.1f}x faster"
+    return f"{reference / build:.1f}x slower"
+
+
 def rate(rows: float, seconds: float) -> str:
     return f"{rows / seconds:,.0f}" if seconds > 0 else "-"
 
@@ -876,7 +883,7 @@ def main(argv: list[str] | None = None) -> int:
             say(
                 f"RATIO build / COPY into identical tables: {build_rate / ident_rate:.3f} "
                 f"({build_rate:,.0f} against {ident_rate:,.0f} rows/s; the build is "
-                f"{ident_rate / build_rate:.1f}x slower)"
+                f"{speed(build_rate, ident_rate)})"
             )
             say(
                 f"RATIO build / COPY into indexed tables without FKs: {build_rate / indexed_rate:.3f} "
@@ -894,15 +901,15 @@ def main(argv: list[str] | None = None) -> int:
             )
             summary.append(
                 f"bare COPY (identical)    {ref.identical_seconds:8.1f} s  {ident_rate:,.0f} rows/s "
-                f"-> build/COPY ratio {build_rate / ident_rate:.3f} ({ident_rate / build_rate:.1f}x slower)"
+                f"-> build/COPY ratio {build_rate / ident_rate:.3f} ({speed(build_rate, ident_rate)})"
             )
             summary.append(
                 f"COPY (indexes, no FKs)   {ref.indexed_seconds:8.1f} s  {indexed_rate:,.0f} rows/s "
-                f"-> build/COPY ratio {build_rate / indexed_rate:.3f} ({indexed_rate / build_rate:.1f}x slower)"
+                f"-> build/COPY ratio {build_rate / indexed_rate:.3f} ({speed(build_rate, indexed_rate)})"
             )
             summary.append(
                 f"bare COPY (UNLOGGED)     {ref.bare_seconds:8.1f} s  {bare_rate:,.0f} rows/s "
-                f"-> build/COPY ratio {build_rate / bare_rate:.3f} ({bare_rate / build_rate:.1f}x slower)"
+                f"-> build/COPY ratio {build_rate / bare_rate:.3f} ({speed(build_rate, bare_rate)})"
             )
 
         members = args.members

@@ -53,3 +53,21 @@ def test_the_checks_are_for_admins_of_the_organization(world):
         inconsistencies_for(world.viewer_a, world.cell_a1.pk)
     with pytest.raises(Http404):
         inconsistencies_for(world.outsider, world.cell_a1.pk)
+
+
+@pytest.mark.django_db
+def test_an_official_date_after_a_provincial_extension_is_not_a_contradiction(
+    world, admit, rule_version
+):
+    member = admit(date(2020, 3, 1), ceremony=date(2020, 3, 20), recognized=True)
+    # typed in: official 14 months after the ceremony, as after a 2-month extension
+    Member.objects.filter(pk=member.pk).update(official_date=date(2021, 5, 20))
+    assert inconsistencies(world.province_a).members["official_date"] == [member.pk]
+    rule_version(
+        "probation",
+        date(2019, 1, 1),
+        organization=world.province_a,
+        months=12,
+        max_extension_months=12,
+    )
+    assert inconsistencies(world.province_a).members["official_date"] == []

@@ -49,22 +49,14 @@ def age(born: date, on: date) -> int:
     return on.year - born.year - (on < birthday)
 
 
-def ten_year_band(years: int) -> str:
+def age_band(years: int, width: int, top: int) -> str:
+    """≤ 30, then bands of ``width`` years from 31, then ≥ ``top``."""
     if years <= 30:
         return "≤ 30"
-    if years >= 61:
-        return "≥ 61"
-    low = 31 + (years - 31) // 10 * 10
-    return f"{low}–{low + 9}"
-
-
-def five_year_band(years: int) -> str:
-    if years <= 30:
-        return "≤ 30"
-    if years >= 81:
-        return "≥ 81"
-    low = 31 + (years - 31) // 5 * 5
-    return f"{low}–{low + 4}"
+    if years >= top:
+        return f"≥ {top}"
+    low = 31 + (years - 31) // width * width
+    return f"{low}–{low + width - 1}"
 
 
 def brute_force(root_id: int, on: date, known_at: datetime | None = None) -> dict[int, Counter]:
@@ -141,8 +133,8 @@ def brute_force(root_id: int, on: date, known_at: datetime | None = None) -> dic
             ("gender", person.gender),
             ("ethnicity", person.ethnicity_id),
             ("religion", person.religion_id),
-            ("age", ten_year_band(years)),
-            ("age5", five_year_band(years)),
+            ("age", age_band(years, 10, 61)),
+            ("age5", age_band(years, 5, 81)),
             *((name, values.get(person.pk, "")) for name, values in curricula.items()),
         ]:
             add(home, key)

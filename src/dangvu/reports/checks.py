@@ -5,10 +5,12 @@ count.
 A dossier typed in by hand or imported from another system can say what the ledger would
 refuse; these checks find it:
 
-- ``official_date``: official before the ceremony's anniversary, or more than 24 months after
-  the ceremony (12 months of probation plus the longest extension a provincial rule allows);
-- ``under_age``: under 18 on the cell's resolution date of the admission, counting a partial
-  birth date from its first possible day, so only the certainly under-age are listed;
+- ``official_date``: an official date outside the end of probation the rulebook gives for the
+  ceremony (``probation``: its months, up to its longest extension where a provincial version
+  allows one; a day that does not exist per ``dates.nonexistent_day``);
+- ``under_age``: younger than ``admission.age``'s minimum on the cell's resolution date,
+  counting a partial birth date from its first possible day, so only the certainly under-age
+  are listed;
 - ``dissolved_organization``: a current member whose organization has been dissolved;
 - ``missing_fields``: a current member without a national ID, a full birth date, or a
   hometown, or whose ethnic group is "unknown".
@@ -23,14 +25,15 @@ from django.db.models import Q
 from dangvu.accounts.models import Role
 from dangvu.accounts.scoping import require_role
 from dangvu.core.dates import add_months
+from dangvu.core.rulebook import Rulebook
 from dangvu.membership.models import EventKind, Member, MembershipEvent, Standing
+from dangvu.membership.rules import completed_months
 from dangvu.organizations.models import Organization
 from dangvu.organizations.selectors import organization_for
 from dangvu.reports import rules
 
 CHECKS = ["official_date", "under_age", "dissolved_organization", "missing_fields"]
-UNKNOWN_ETHNICITY = "56"
-ADULT_MONTHS = 216
+UNKNOWN_ETHNICITY = "56"  # the catalogue's "unknown" (core/data/ethnic_groups.csv)
 
 
 @dataclass
@@ -47,15 +50,19 @@ def inconsistencies(organization: Organization) -> Findings:
     members = Member.objects.filter(organization__path__startswith=organization.path)
     current = members.exclude(standing=Standing.LEFT)
     found: dict[str, set[int]] = {check: set() for check in CHECKS}
-    for pk, ceremony, official in members.filter(
+    book = Rulebook.load()
+    for member in members.filter(
         ceremony_date__isnull=False, official_date__isnull=False
-    ).values_list("pk", "ceremony_date", "official_date"):
-        if (
-            ceremony
-            and official
-            and not add_months(ceremony, 12) <= official <= add_months(ceremony, 24)
-        ):
-            found["official_date"].add(pk)
+    ).select_related("organization"):
+        ceremony, official = member.ceremony_date, member.official_date
+        assert ceremony is not None and official is not None
+        probation = book.get("probation", on=ceremony, organization=member.organization)
+        overflow = book.get("dates.nonexistent_day", on=ceremony)["rule"]
+        months = probation["months"]
+        earliest = add_months(ceremony, months, overflow=overflow)
+        latest = add_months(ceremony, months + probation["max_extension_months"], overflow=overflow)
+        if not earliest <= official <= latest:
+            found["official_date"].add(member.pk)
     for pk, resolution, year, month, day in (
         MembershipEvent.objects.filter(
             member__in=members,
@@ -71,8 +78,9 @@ def inconsistencies(organization: Organization) -> Findings:
             "member__person__birth_day",
         )
     ):
+        age = book.get("admission.age", on=resolution)
         born = rules.birth_date(year, month, day)
-        if add_months(born, ADULT_MONTHS) > resolution:
+        if completed_months(born, resolution, age["counting"]) < age["min_months"]:
             found["under_age"].add(pk)
     found["dissolved_organization"].update(
         current.filter(organization__dissolved_on__isnull=False).values_list("pk", flat=True)

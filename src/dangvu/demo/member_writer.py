@@ -15,6 +15,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from django.db import models
@@ -119,8 +120,8 @@ class Plan:
     def chunks(self) -> int:
         return -(-self.count // self.chunk_size)
 
-    @property
-    def committee_of(self) -> dict[int, int]:
+    @cached_property
+    def committee_of(self) -> dict[int, int]:  # once per process, not once per chunk
         return {c.id: c.parent_id for c in self.cells}
 
 

@@ -11,8 +11,6 @@ same seed both ways and compare every row, so the two cannot drift apart.
 from datetime import date
 from typing import Any
 
-from django.db.models import Max
-
 from dangvu.core import audit
 from dangvu.demo.bulk import BulkWriter
 from dangvu.organizations import services
@@ -56,7 +54,7 @@ class BulkTree:
         self.versions: list[dict[str, Any]] = []
         self.open: dict[int, dict[str, Any]] = {}  # each organization's open version
         self.successions: list[dict[str, Any]] = []
-        self.next_id = (Organization.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+        self.next_id = BulkWriter().next_id(Organization)
 
     def establish(self, on: date, *, parent: Organization | None, **values: Any) -> Organization:
         organization = Organization(pk=self.next_id, parent=parent, established_on=on, **values)

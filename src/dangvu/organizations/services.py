@@ -82,26 +82,47 @@ def _open_version(organization: Organization) -> OrganizationVersion:
 
 
 def _new_version(organization: Organization, on: date, change: str, **attrs: Any) -> None:
-    """Close the open version on ``on`` and open one with ``attrs`` changed (same day: amend it)."""
-    current = _open_version(organization)
-    if on < current.valid_from:
-        raise DomainError(
-            _("%(name)s already has a change dated %(date)s; record changes in date order.")
-            % {"name": organization.name, "date": format_date(current.valid_from)},
-            field="on",
-        )
-    if on == current.valid_from:
+    _new_versions([organization], on, change, **attrs)
+
+
+def _new_versions(organizations: list[Organization], on: date, change: str, **attrs: Any) -> None:
+    """Close each organization's open version on ``on`` and open one with ``attrs`` changed
+    (same day: amend it), in a few statements however many organizations there are."""
+    by_id = {organization.pk: organization for organization in organizations}
+    current = list(OrganizationVersion.objects.filter(organization__in=by_id, valid_to=None))
+    for version in current:
+        if on < version.valid_from:
+            raise DomainError(
+                _("%(name)s already has a change dated %(date)s; record changes in date order.")
+                % {
+                    "name": by_id[version.organization_id].name,
+                    "date": format_date(version.valid_from),
+                },
+                field="on",
+            )
+    amended = [v for v in current if v.valid_from == on]
+    for version in amended:
         for name, value in attrs.items():
-            setattr(current, name, value)
-        current.change = change
-        current.save()
-        return
-    current.valid_to = on
-    current.save(update_fields=["valid_to"])
-    values = {f: getattr(current, f) for f in ("name", "kind", "category", "parent")}
-    OrganizationVersion.objects.create(
-        organization=organization, valid_from=on, change=change, **{**values, **attrs}
-    )
+            setattr(version, name, value)
+        version.change = change
+    OrganizationVersion.objects.bulk_update(amended, [*attrs, "change"])
+    closed = [v for v in current if v.valid_from < on]
+    OrganizationVersion.objects.filter(pk__in=[v.pk for v in closed]).update(valid_to=on)
+    opened = []
+    for v in closed:
+        version = OrganizationVersion(
+            organization_id=v.organization_id,
+            valid_from=on,
+            change=change,
+            name=v.name,
+            kind_id=v.kind_id,
+            category_id=v.category_id,
+            parent_id=v.parent_id,
+        )
+        for name, value in attrs.items():
+            setattr(version, name, value)
+        opened.append(version)
+    OrganizationVersion.objects.bulk_create(opened)
 
 
 def _repath(organization: Organization, parent: Organization | None) -> None:
@@ -134,36 +155,8 @@ def _set_parents(children: list[Organization], parent: Organization, on: date, c
                 field="parent",
             )
     _check_parent(parent, on)
+    _new_versions(children, on, change, parent=parent)
     by_id = {child.pk: child for child in children}
-    current = list(OrganizationVersion.objects.filter(organization__in=by_id, valid_to=None))
-    for version in current:
-        if on < version.valid_from:
-            raise DomainError(
-                _("%(name)s already has a change dated %(date)s; record changes in date order.")
-                % {
-                    "name": by_id[version.organization_id].name,
-                    "date": format_date(version.valid_from),
-                },
-                field="on",
-            )
-    amended = [v for v in current if v.valid_from == on]
-    for version in amended:
-        version.parent, version.change = parent, change
-    OrganizationVersion.objects.bulk_update(amended, ["parent", "change"])
-    closed = [v for v in current if v.valid_from < on]
-    OrganizationVersion.objects.filter(pk__in=[v.pk for v in closed]).update(valid_to=on)
-    OrganizationVersion.objects.bulk_create(
-        OrganizationVersion(
-            organization_id=v.organization_id,
-            valid_from=on,
-            change=change,
-            name=v.name,
-            kind_id=v.kind_id,
-            category_id=v.category_id,
-            parent=parent,
-        )
-        for v in closed
-    )
     Organization.objects.filter(pk__in=by_id).update(parent=parent)
     with_subtree = set(
         Organization.objects.filter(parent__in=by_id).values_list("parent_id", flat=True)

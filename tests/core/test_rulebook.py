@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.db import transaction
 
 from dangvu.core import services
 from dangvu.core.errors import DomainError, NotPermitted
@@ -164,3 +165,33 @@ def test_the_admin_form_shows_a_refusal_next_to_its_field_and_saves_nothing(clie
     typed["date"] = "2026-12-26"  # a Saturday
     assert client.post("/admin/core/dayoverride/add/", typed).status_code == 302
     assert AuditEntry.objects.filter(action="core.calendar.day_set").exists()
+
+
+def test_the_rulebook_kept_in_memory_follows_every_change_and_every_rollback(world):
+    def months(cell) -> int:
+        return int(
+            Rulebook.load().get("probation", on=date(2026, 6, 1), organization=cell)["months"]
+        )
+
+    book = Rulebook.load()
+    assert Rulebook.load() is book  # unchanged: not read again
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.add_rule_version(
+            actor=world.root,
+            key="probation",
+            valid_from=date(2026, 1, 1),
+            params={"months": 18},
+            citation="a version rolled back",
+        )
+        assert months(world.cell_a1) == 18  # read inside the transaction that added it
+        raise RuntimeError
+    # As many versions as inside the rolled-back transaction, but not the same ones.
+    services.add_rule_version(
+        actor=world.admin_a,
+        key="probation",
+        valid_from=date(2026, 1, 1),
+        params={"months": 9},
+        citation="a province's own version",
+        organization=world.province_a,
+    )
+    assert (months(world.cell_a1), months(world.cell_b1)) == (9, 12)

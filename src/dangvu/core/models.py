@@ -221,6 +221,8 @@ class RuleVersion(models.Model):
     valid_to = models.DateField(_("valid until"), null=True, blank=True)
     params = models.JSONField(_("parameters"))
     citation = models.TextField(_("citation"))
+    # Tells the processes that keep the rulebook in memory that a version changed (rulebook.py).
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     class Meta:
         verbose_name = _("rule version")

@@ -1,14 +1,19 @@
 """The rulebook: versioned, cited rule parameters (``core.RuleVersion``).
 
-A record is judged by the version in force on its own date. ``Rulebook.load()`` reads every
-version once (the table is small), so a service or a bulk job asks as often as it likes without
-a query per question::
+A record is judged by the version in force on its own date. ``Rulebook.load()`` gives every
+version in memory (the table is small), so a service or a bulk job asks as often as it likes
+without a query per question::
 
     rules = Rulebook.load()
     rules.get("probation", on=ceremony_date, organization=cell)["months"]
 
 A version set for an organization (a province's own rule) wins inside its subtree over the
 national one; the nearest organization wins.
+
+Each process keeps the rulebook it last read. ``load()`` asks the database only for the number
+of versions and the latest ``changed_at``, and reads the versions again when either differs: an
+added, changed or removed version changes one of them, and so does a transaction rolled back
+after the rulebook was read inside it (the restored table has another stamp).
 """
 
 import tomllib
@@ -17,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from dangvu.core.errors import DomainError
@@ -52,14 +58,23 @@ class Rulebook:
 
     @classmethod
     def load(cls) -> "Rulebook":
+        """The versions as the database has them now (from memory while they are unchanged)."""
+        global _last_read
         from dangvu.core.models import RuleVersion
 
-        return cls(
-            [
-                Rule(v.key, v.valid_from, v.valid_to, v.params, v.citation, v.organization_id)
-                for v in RuleVersion.objects.all()
-            ]
-        )
+        table = connection.ops.quote_name(RuleVersion._meta.db_table)
+        with connection.cursor() as cursor:  # a plain query: the point is to be cheap
+            cursor.execute(f"SELECT COUNT(*), MAX(changed_at) FROM {table}")
+            stamp = cursor.fetchone()
+        if _last_read is None or _last_read[0] != stamp:
+            book = cls(
+                [
+                    Rule(v.key, v.valid_from, v.valid_to, v.params, v.citation, v.organization_id)
+                    for v in RuleVersion.objects.all()
+                ]
+            )
+            _last_read = (stamp, book)
+        return _last_read[1]
 
     def has_local(self, key: str) -> bool:
         """Whether any organization has set its own version of the rule."""
@@ -84,6 +99,9 @@ class Rulebook:
                 % {"key": key, "date": on.strftime("%d/%m/%Y")}
             )
         return rule
+
+
+_last_read: tuple[Any, Rulebook] | None = None
 
 
 def read_rules_file(path: Any) -> list[dict[str, Any]]:

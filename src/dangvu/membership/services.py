@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -85,8 +84,9 @@ def rule_events(rows: Any) -> list[rules.Event]:
 
 
 def ledger(member: Member, known_at: Any = None) -> list[rules.Event]:
-    """The member's events as the rules read them (those recorded by ``known_at`` if given)."""
-    rows = member.events.all()
+    """The member's events as the rules read them (those recorded by ``known_at`` if given).
+    Unordered: the rules put them in ledger order themselves."""
+    rows = MembershipEvent.objects.filter(member=member).order_by()
     if known_at is not None:
         rows = rows.filter(recorded_at__lte=known_at)
     return rule_events(rows)
@@ -250,12 +250,13 @@ def wanted_effects(state: rules.State) -> Tally[tuple[int, str, date]]:
 
 
 def written_effects(member: Member) -> Tally[tuple[int, str, date]]:
-    rows = (
-        EventEffect.objects.filter(member=member)
-        .values_list("organization_id", "counter", "effective_date")
-        .annotate(total=Sum("delta"))
-    )
-    return Tally({(org, counter, on): total for org, counter, on, total in rows})
+    written: Tally[tuple[int, str, date]] = Tally()
+    rows = EventEffect.objects.filter(member=member).order_by()
+    for org, counter, on, delta in rows.values_list(
+        "organization_id", "counter", "effective_date", "delta"
+    ):
+        written[(org, counter, on)] += delta
+    return written
 
 
 def effect_rows(

@@ -25,6 +25,7 @@ from hypothesis.extra.django import TestCase
 from dangvu.core.dates import add_months
 from dangvu.core.errors import DomainError
 from dangvu.core.models import Ethnicity, Religion
+from dangvu.core.rulebook import Rulebook
 from dangvu.membership import rules, selectors, services
 from dangvu.membership.models import (
     Counter,
@@ -419,8 +420,14 @@ class LedgerPropertyTests(TestCase):
     def check_projection_and_periods(self) -> None:
         for member in Member.objects.all():
             state = services.replay_member(member)
-            stored = {name: getattr(member, name) for name in services.projection(state)}
-            assert services.projection(state) == stored
+            book, decided = Rulebook.load(), services.decided_party_age(member)
+            projected = services.projection(state, book, decided)
+            assert projected == {name: getattr(member, name) for name in projected}
+            if member.party_age_from is not None:  # the reports band party age from it
+                assert state.last_date is not None
+                for later in (state.last_date, state.last_date + timedelta(days=1000)):
+                    age = rules.party_age(state, later, book, decided)
+                    assert age is not None and age.counts_from == member.party_age_from
             periods = [(p.organization_id, p.valid_from, p.valid_to) for p in state.periods]
             assert periods == list(
                 member.periods.order_by("pk").values_list(

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from dangvu.core.errors import DomainError
 from dangvu.core.rulebook import Rulebook
 from dangvu.membership import rules, services
 from dangvu.membership.models import Standing
@@ -245,3 +246,58 @@ def test_party_age_is_a_pure_rule_over_replayed_events(db):
     assert ymd(rules.party_age(state, date(2020, 3, 15), book)) == (20, 0, 0)
     decided = rules.party_age(state, date(2020, 3, 15), book, (date(2015, 3, 15), 10, 0, 0))
     assert (ymd(decided), decided.decided) == ((15, 0, 0), True)
+
+
+# --- the day party age counts from, kept on the member for the reports ---------------------------
+
+
+def test_the_member_keeps_the_day_his_party_age_counts_from_while_no_gap_is_open(world, official):
+    official.refresh_from_db()
+    assert official.party_age_from == ADMITTED
+    services.record_loss_of_contact(actor=world.root, member=official, on=date(2012, 1, 1))
+    official.refresh_from_db()
+    assert official.party_age_from is None  # his party age now depends on the day asked about
+    services.resume_contact(actor=world.root, member=official, on=date(2012, 7, 1))
+    official.refresh_from_db()
+    assert official.party_age_from == date(2000, 9, 13)  # 182 days later, as party_age says
+    for on in (date(2012, 7, 1), date(2024, 2, 29), date(2026, 12, 1)):
+        assert services.party_age(official, on=on).counts_from == official.party_age_from
+
+
+def test_a_probationer_and_a_removed_member_have_no_day_party_age_counts_from(readmitted, admit):
+    probationer = admit(date(2025, 1, 10), ceremony=date(2025, 2, 1))
+    probationer.refresh_from_db()
+    readmitted.refresh_from_db()  # a probationer again after his readmission
+    assert (probationer.party_age_from, readmitted.party_age_from) == (None, None)
+
+
+def test_the_decided_party_age_moves_the_day_it_counts_from(world, readmitted, decide):
+    services.record_ceremony(actor=world.root, member=readmitted, on=date(2020, 2, 1))
+    services.recognize_member(
+        actor=world.root, member=readmitted, decision=decide(date(2021, 2, 15))
+    )
+    readmitted.refresh_from_db()
+    assert readmitted.party_age_from == date(2004, 3, 15)  # the first admission + the gap
+    services.decide_party_age(
+        actor=world.root,
+        member=readmitted,
+        decision=decide(date(2021, 3, 1), issuer=world.province_a),
+        as_of=date(2021, 2, 1),
+        years=17,
+        months=0,
+    )
+    readmitted.refresh_from_db()
+    assert readmitted.party_age_from == date(2004, 2, 1)  # 17 years before 01/02/2021
+    assert ymd(services.party_age(readmitted, on=date(2026, 12, 1))) == (22, 10, 0)
+
+
+def test_only_a_readmitted_members_party_age_is_decided(world, official, decide):
+    with pytest.raises(DomainError, match="06-HD/TW"):
+        services.decide_party_age(
+            actor=world.root,
+            member=official,
+            decision=decide(date(2021, 3, 1), issuer=world.province_a),
+            as_of=date(2021, 2, 1),
+            years=17,
+            months=0,
+        )

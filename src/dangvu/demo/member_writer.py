@@ -220,7 +220,7 @@ class Chunk:
             {
                 "id": member_id,
                 "person_id": person_id,
-                **projection(life.state),
+                **projection(life.state, plan.book),
                 "card_number": current[-1]["number"] if current else "",
             }
         )

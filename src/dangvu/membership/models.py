@@ -163,6 +163,9 @@ class Member(models.Model):
         related_name="+",
         verbose_name=_("temporarily with"),
     )
+    # rules.party_age_from: an official member's party age on any later day D is the span from
+    # this day to D; empty when he is not official or a gap is open (then read the ledger).
+    party_age_from = models.DateField(_("party age counts from"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("party member")
@@ -170,8 +173,8 @@ class Member(models.Model):
         indexes = [
             # current member lists: members of an organization by standing
             models.Index(fields=["organization", "standing"], name="member_org_standing"),
-            # badge rounds: admission date ranges
-            models.Index(fields=["first_admission_date"], name="member_first_admission"),
+            # badge rounds and party-age bands: date ranges of the day party age counts from
+            models.Index(fields=["party_age_from"], name="member_party_age_from"),
         ]
 
     def __str__(self) -> str:

@@ -161,6 +161,7 @@ class State:
     host_received: bool = False
     temporary_since: date | None = None
     dossier_number: str = ""
+    last_date: date | None = None  # the effective date of the last event applied
     periods: list[Period] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
@@ -206,6 +207,7 @@ def replay(events: Iterable[Event], rules: Rulebook, organization_of: Any = None
         if step is None:
             raise refuse(_("this kind of event is not handled."), event)
         step(state, event, Context(rules, organization_of))
+        state.last_date = event.effective_date
     return state
 
 
@@ -755,6 +757,28 @@ def party_age(
         gaps,
         decided is not None and decided[0] <= on,
     )
+
+
+def party_age_from(
+    state: State, rules: Rulebook, decided: tuple[date, int, int, int] | None = None
+) -> date | None:
+    """The day an official member's party age counts from (``PartyAge.counts_from``) while no
+    gap is open: on any later day D his party age is ``calendar_span(party_age_from, D)``, so
+    reports band it for any day without replaying his ledger. None for a member who is not
+    official or is in a gap not over by his last event (lost contact; an interruption whose end
+    is later): his party age then depends on the day, and reports compute it from the ledger.
+    The gap kinds are the rulebook's on his last gap's end, decision or admission."""
+    if state.standing != Standing.OFFICIAL or state.first_admission_date is None:
+        return None
+    assert state.last_date is not None
+    if any(g.end is None or g.end > state.last_date for g in state.gaps if not g.annulled):
+        return None
+    settled = max(
+        [state.first_admission_date, *(g.end for g in state.gaps if g.end is not None)]
+        + ([decided[0]] if decided is not None else [])
+    )
+    age = party_age(state, settled, rules, decided)
+    return age.counts_from if age is not None else None
 
 
 def state_on(

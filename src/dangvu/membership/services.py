@@ -160,6 +160,7 @@ def record_event(
         details=details or {},
         note=note,
     )
+    book = book or Rulebook.load()
     state = replay_member(member, book)
     if state.standing is None:  # a correction voided the only admission: nothing to project
         raise DomainError(
@@ -169,7 +170,7 @@ def record_event(
                 "instead (Quy định 294-QĐ/TW item 4.4)."
             )
         )
-    project(member, state, cause=event)
+    project(member, state, book, cause=event)
     audit.record(
         f"membership.{kind}.recorded",
         actor=actor,
@@ -191,10 +192,14 @@ def _user(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
 
-def project(member: Member, state: rules.State, cause: MembershipEvent | None = None) -> None:
+def project(
+    member: Member, state: rules.State, book: Rulebook, cause: MembershipEvent | None = None
+) -> None:
     """Write what the replay derived: the projection, the periods, the missing effect rows."""
     home_before = member.organization_id
-    for name, value in projection(state).items():
+    # only a readmitted member can have a recalculation decision: no query for the others
+    decided = decided_party_age(member) if state.readmissions else None
+    for name, value in projection(state, book, decided).items():
         setattr(member, name, value)
     member.save(update_fields=list(PROJECTED_FIELDS))
     if member.organization_id != home_before:  # the party dossier follows the member
@@ -216,8 +221,11 @@ def project(member: Member, state: rules.State, cause: MembershipEvent | None = 
     EventEffect.objects.bulk_create(effect_rows(member, state, cause))
 
 
-def projection(state: rules.State) -> dict[str, Any]:
-    """The Member fields that the state gives (one function, used by services and check_ledger)."""
+def projection(
+    state: rules.State, book: Rulebook, decided: tuple[date, int, int, int] | None = None
+) -> dict[str, Any]:
+    """The Member fields that the state gives (one function, used by services, check_ledger and
+    the demo). ``decided``: his latest party-age recalculation decision, if any."""
     return {
         "organization_id": state.organization_id,
         "standing": state.standing,
@@ -236,10 +244,17 @@ def projection(state: rules.State) -> dict[str, Any]:
         "dossier_number": state.dossier_number,
         "pending_transfer_to_id": state.pending_to,
         "host_organization_id": state.host_id,
+        "party_age_from": rules.party_age_from(state, book, decided),
     }
 
 
-PROJECTED_FIELDS = tuple(projection(rules.State()))
+PROJECTED_FIELDS = tuple(projection(rules.State(), Rulebook([])))
+
+
+def decided_party_age(member: Member) -> tuple[date, int, int, int] | None:
+    """The latest party-age recalculation decision, as (as_of, years, months, days)."""
+    decision = member.party_age_decisions.order_by("-as_of", "-pk").first()
+    return (decision.as_of, decision.years, decision.months, decision.days) if decision else None
 
 
 def wanted_effects(state: rules.State) -> Tally[tuple[int, str, date]]:
@@ -710,9 +725,19 @@ def decide_party_age(
     """Store the superior standing committee's recalculated party age; it wins over the
     computed proposal from ``as_of`` on (Hướng dẫn 06-HD/TW item 5.3)."""
     require_role(actor, Role.APPROVER, member.organization)
+    book = Rulebook.load()
+    state = replay_member(member, book)
+    if not state.readmissions:
+        raise DomainError(
+            _(
+                "Only a readmitted member's party age is recalculated by a decision "
+                "(Hướng dẫn 06-HD/TW item 5.3); this member was never readmitted."
+            )
+        )
     row = PartyAgeDecision.objects.create(
         member=member, decision=decision, as_of=as_of, years=years, months=months, days=days
     )
+    project(member, state, book)  # party_age_from follows the decision
     audit.record(
         "membership.party_age.decided",
         actor=actor,

@@ -33,6 +33,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangvu.core.dates import format_date
@@ -41,7 +42,7 @@ from dangvu.core.rulebook import Rulebook
 from dangvu.membership.models import Counter as LedgerCounter
 from dangvu.membership.models import EventEffect, Member, MembershipEvent, PartyAgeDecision
 from dangvu.membership.rules import Event as LedgerEvent
-from dangvu.membership.rules import PartyAge, party_age, state_on
+from dangvu.membership.rules import PartyAge, completed_months, party_age, state_on
 from dangvu.membership.services import EVENT_FIELDS, organization_lookup
 from dangvu.organizations.models import Organization
 from dangvu.organizations.selectors import NodeAsOf, tree_as_of
@@ -165,11 +166,11 @@ def compute(
     result = Report(organization.pk, on, known_at, forest[0])
     nodes = list(result.nodes())
     tally = Tally((node.organization_id for node in nodes), keep_members)
-    # a root on D needs no filter: every organization alive then is in its subtree
-    headcount = count_ledger(
-        tally, on, known_at, None if result.root.parent_id is None else list(tally.own)
-    )
-    describe(tally, headcount, on, known_at)
+    # a root on D needs no filter: every organization alive then is in its subtree, and
+    # reading whole tables is faster than long lists of ids
+    everyone = result.root.parent_id is None
+    headcount = count_ledger(tally, on, known_at, None if everyone else list(tally.own))
+    describe(tally, headcount, on, known_at, everyone)
     for node in reversed(nodes):  # children before parents
         total = Counter(tally.own[node.organization_id])
         for child in node.children:
@@ -212,12 +213,15 @@ def count_ledger(
     return headcount
 
 
-def describe(tally: Tally, headcount: list[Counted], on: date, known_at: datetime | None) -> None:
-    """Add the demographic figures of the headcount members to their organizations."""
+def describe(
+    tally: Tally, headcount: list[Counted], on: date, known_at: datetime | None, everyone: bool
+) -> None:
+    """Add the demographic figures of the headcount members to their organizations.
+    ``everyone``: the report covers the whole tree (read whole tables, keep what counts)."""
     by_member = {c.member_id: c for c in headcount}
     member_of: dict[int, int] = {}  # person → member
-    for ids in chunks(list(by_member)):
-        for row in Member.objects.filter(pk__in=ids).values(
+    for rows in among(Member.objects.all(), "pk", list(by_member), everyone):
+        for row in rows.values(
             "pk",
             "person_id",
             "person__gender",
@@ -230,6 +234,8 @@ def describe(tally: Tally, headcount: list[Counted], on: date, known_at: datetim
             "person__birth_day",
         ):
             member_id = row["pk"]
+            if member_id not in by_member:
+                continue
             member_of[row["person_id"]] = member_id
             born = rules.birth_date(
                 row["person__birth_year"], row["person__birth_month"], row["person__birth_day"]
@@ -248,7 +254,7 @@ def describe(tally: Tally, headcount: list[Counted], on: date, known_at: datetim
                 keys.append(("religious", ""))
             for key in keys:
                 tally.add(by_member[member_id].organization_id, key, member_id)
-    for dimension, group in curriculum_on(list(member_of), on):
+    for dimension, group in curriculum_on(list(member_of), on, everyone):
         for person_id, member_id in member_of.items():
             key = (dimension, group.get(person_id, ""))
             tally.add(by_member[member_id].organization_id, key, member_id)
@@ -257,16 +263,38 @@ def describe(tally: Tally, headcount: list[Counted], on: date, known_at: datetim
     # before the first version in the rulebook (1/7/2016) there are no milestone figures
     rule = book.find("badges.milestones", on=on)
     milestones = rule["years"] if rule is not None else []
-    for member_id, counted in party_ages([c.member_id for c in officials], on, known_at, book):
+    officials_ids = [c.member_id for c in officials]
+    for member_id, months in party_age_months(officials_ids, on, known_at, book, everyone):
         organization_id = by_member[member_id].organization_id
         tally.add(
             organization_id,
-            ("party_age", rules.band(counted.years, rules.PARTY_AGE_BANDS)),
+            ("party_age", rules.band(months // 12, rules.PARTY_AGE_BANDS)),
             member_id,
         )
         for years in milestones:
-            if counted.total_months >= years * 12:
+            if months >= years * 12:
                 tally.add(organization_id, ("badge", str(years)), member_id)
+
+
+def party_age_months(
+    member_ids: list[int], on: date, known_at: datetime | None, book: Rulebook, everyone: bool
+) -> Iterator[tuple[int, int]]:
+    """Each official member's party age on ``on`` in completed months, from the events known
+    at ``known_at``. From today on, as known now, the day it counts from is on the member
+    (``Member.party_age_from``) unless a gap is open: only those are replayed."""
+    replay = member_ids
+    if known_at is None and on >= timezone.localdate():
+        replay = []
+        for ids in chunks(member_ids):
+            settled = dict(Member.objects.filter(pk__in=ids).values_list("pk", "party_age_from"))
+            for member_id in ids:
+                since = settled[member_id]
+                if since is None:
+                    replay.append(member_id)
+                else:
+                    yield member_id, completed_months(since, on)
+    for member_id, age in party_ages(replay, on, known_at, book):
+        yield member_id, age.total_months
 
 
 def party_ages(
@@ -298,15 +326,17 @@ def party_ages(
                 yield member_id, age
 
 
-def curriculum_on(person_ids: list[int], on: date) -> Iterable[tuple[str, dict[int, str]]]:
-    """Per curriculum dimension: each person's report group on ``on`` (absent: not known)."""
+def curriculum_on(
+    person_ids: list[int], on: date, everyone: bool
+) -> Iterable[tuple[str, dict[int, str]]]:
+    """Per curriculum dimension: each person's report group on ``on`` (absent: not known;
+    with ``everyone``, other persons' groups too)."""
     for dimension, model, name in CURRICULUM:
         groups: dict[int, str] = {}
-        for ids in chunks(person_ids):
-            rows = (
-                model._default_manager.filter(person_id__in=ids)
-                .filter(Q(valid_from__lte=on) | Q(valid_from__isnull=True))
-                .values_list("person_id", "valid_from", "pk", f"{name}__report_group", f"{name}_id")
+        known = model._default_manager.filter(Q(valid_from__lte=on) | Q(valid_from__isnull=True))
+        for selected in among(known, "person_id", person_ids, everyone):
+            rows = selected.values_list(
+                "person_id", "valid_from", "pk", f"{name}__report_group", f"{name}_id"
             )
             # undated rows first, then by date and entry: the last one wins
             for person_id, _since, _pk, report_group, code in sorted(
@@ -314,6 +344,16 @@ def curriculum_on(person_ids: list[int], on: date) -> Iterable[tuple[str, dict[i
             ):
                 groups[person_id] = report_group or code
         yield dimension, groups
+
+
+def among(queryset: Any, field: str, ids: list[Any], everyone: bool) -> Iterator[Any]:
+    """``queryset`` narrowed to ``field`` in ``ids``, as one query per chunk of ids; or, with
+    ``everyone``, the whole queryset once, the caller keeping the rows it needs."""
+    if everyone:
+        yield queryset
+        return
+    for ids_chunk in chunks(ids):
+        yield queryset.filter(**{f"{field}__in": ids_chunk})
 
 
 def chunks(ids: list[Any]) -> Iterator[list[Any]]:

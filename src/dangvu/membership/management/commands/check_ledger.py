@@ -20,10 +20,16 @@ from dangvu.membership.models import (
     Member,
     MemberPeriod,
     MembershipEvent,
+    PartyAgeDecision,
     PartyCard,
     Standing,
 )
-from dangvu.membership.services import EVENT_FIELDS, projection, wanted_effects
+from dangvu.membership.services import (
+    EVENT_FIELDS,
+    PROJECTED_FIELDS,
+    projection,
+    wanted_effects,
+)
 from dangvu.organizations.models import Organization
 
 CHUNK = 5000
@@ -56,7 +62,7 @@ class Command(BaseCommand):
 def chunks() -> Iterator[dict[int, dict[str, Any]]]:
     fields = [
         "id",
-        *projection(rules.State()).keys(),
+        *PROJECTED_FIELDS,
         "card_number",
         "person__home_organization_id",
     ]
@@ -107,6 +113,10 @@ def check_chunk(
         .annotate(total=Sum("delta")),
         "member_id",
     )
+    decided = {  # the latest recalculation decision of each member wins
+        row.member_id: (row.as_of, row.years, row.months, row.days)
+        for row in PartyAgeDecision.objects.filter(**ids).order_by("as_of", "pk")
+    }
     cards = dict(  # the latest open paper card of each member wins (ordered by issue)
         PartyCard.objects.filter(**ids, recovered_on__isnull=True, replaced_on__isnull=True)
         .exclude(kind=CardKind.ELECTRONIC)
@@ -126,6 +136,7 @@ def check_chunk(
         yield from compare(
             member_id,
             stored,
+            projection(state, book, decided.get(member_id)),
             state,
             periods.get(member_id, []),
             effects.get(member_id, []),
@@ -136,12 +147,13 @@ def check_chunk(
 def compare(
     member_id: int,
     stored: dict[str, Any],
+    projected: dict[str, Any],
     state: rules.State,
     periods: list[Any],
     effects: list[Any],
     card: str,
 ) -> Iterator[tuple[int, str]]:
-    for name, value in projection(state).items():
+    for name, value in projected.items():
         if stored[name] != value:
             yield member_id, f"{name} is {stored[name]!r}, the ledger gives {value!r}"
     replayed = [(p.organization_id, p.valid_from, p.valid_to) for p in state.periods]

@@ -133,6 +133,12 @@ class Tally:
         if self.behind is not None:
             self.behind[(organization_id, key)].append(member_id)
 
+    def add_all(self, organization_id: int, keys: list[Key], member_id: int) -> None:
+        self.own[organization_id].update(keys)
+        if self.behind is not None:
+            for key in keys:
+                self.behind[(organization_id, key)].append(member_id)
+
 
 def report(organization: Organization, on: date, known_at: datetime | None = None) -> Report:
     """The figures of ``organization`` and its subtree on ``on`` (as known at ``known_at``).
@@ -204,8 +210,7 @@ def count_ledger(
                 continue
             if counter in HEADCOUNT:
                 headcount.append(Counted(member_id, organization_id, counter))
-                tally.add(organization_id, ("total", ""), member_id)
-                tally.add(organization_id, ("standing", counter), member_id)
+                tally.add_all(organization_id, [("total", ""), ("standing", counter)], member_id)
             elif counter in APART:
                 tally.add(organization_id, (APART[counter], ""), member_id)
             else:
@@ -252,8 +257,7 @@ def describe(
                 keys.append(("minority", ""))
             if row["person__religion__is_religious"]:
                 keys.append(("religious", ""))
-            for key in keys:
-                tally.add(by_member[member_id].organization_id, key, member_id)
+            tally.add_all(by_member[member_id].organization_id, keys, member_id)
     for dimension, group in curriculum_on(list(member_of), on, everyone):
         for person_id, member_id in member_of.items():
             key = (dimension, group.get(person_id, ""))
@@ -265,15 +269,9 @@ def describe(
     milestones = rule["years"] if rule is not None else []
     officials_ids = [c.member_id for c in officials]
     for member_id, months in party_age_months(officials_ids, on, known_at, book, everyone):
-        organization_id = by_member[member_id].organization_id
-        tally.add(
-            organization_id,
-            ("party_age", rules.band(months // 12, rules.PARTY_AGE_BANDS)),
-            member_id,
-        )
-        for years in milestones:
-            if months >= years * 12:
-                tally.add(organization_id, ("badge", str(years)), member_id)
+        keys = [("party_age", rules.band(months // 12, rules.PARTY_AGE_BANDS))]
+        keys += [("badge", str(years)) for years in milestones if months >= years * 12]
+        tally.add_all(by_member[member_id].organization_id, keys, member_id)
 
 
 def party_age_months(

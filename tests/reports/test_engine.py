@@ -8,7 +8,7 @@ the demo's today and for three past dates, one of them before the 2025 merge.
 
 import calendar
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -289,3 +289,62 @@ def test_a_users_drill_down_lists_no_member_outside_the_scope(world, admit):
     assert listed == [inside.pk] and outside.pk not in listed
     with pytest.raises(Http404):
         members_behind_for(world.viewer_a, world.province_b.pk, AS_OF, ("total", ""))
+
+
+@pytest.mark.django_db
+def test_todays_figures_equal_the_brute_force(demo):
+    """From today on, party age is banded from ``Member.party_age_from``, not replayed."""
+    today = timezone.localdate()
+    computed = report(demo, today)
+    expected = brute_force(demo.pk, today)
+    for organization_id, figures in expected.items():
+        assert computed.of(organization_id) == figures, organization_id
+    assert computed.of(demo.pk)[("party_age", "≥ 50")] > 0
+
+
+def test_todays_party_age_figures_read_the_member_and_replay_an_open_gap(world, admit, decide):
+    today = timezone.localdate()
+    born = {"birth": (1950, 1, 1)}
+    settled = admit(date(1976, 5, 10), ceremony=date(1976, 6, 1), recognized=True, **born)
+    lost = admit(date(1990, 3, 15), ceremony=date(1990, 4, 1), recognized=True, **born)
+    # Lost contact 75 days before the report: his party age stopped growing then.
+    services.record_loss_of_contact(actor=world.root, member=lost, on=today - timedelta(days=75))
+    readmitted = admit(date(1980, 1, 10), ceremony=date(1980, 2, 1), recognized=True, **born)
+    services.remove_member(
+        actor=world.root,
+        member=readmitted,
+        on=date(2010, 1, 10),
+        reason="unpaid_dues",
+        decision=decide(date(2010, 1, 10)),
+    )
+    services.readmit_member(
+        actor=world.root,
+        member=readmitted,
+        organization=world.cell_a1,
+        decision=decide(date(2015, 1, 10)),
+        resolution_date=date(2015, 1, 5),
+        provincial_consent=decide(date(2014, 12, 20), issuer=world.province_a),
+    )
+    services.record_ceremony(actor=world.root, member=readmitted, on=date(2015, 2, 1))
+    services.recognize_member(
+        actor=world.root, member=readmitted, decision=decide(date(2016, 2, 1))
+    )
+    services.decide_party_age(
+        actor=world.root,
+        member=readmitted,
+        decision=decide(date(2016, 3, 1), issuer=world.province_a),
+        as_of=date(2016, 2, 1),
+        years=40,  # decided well above the computed 31 years: the decision must win
+        months=0,
+    )
+    for member in (settled, lost, readmitted):
+        member.refresh_from_db()
+    assert settled.party_age_from is not None and readmitted.party_age_from is not None
+    assert lost.party_age_from is None  # the open gap: the report replays his ledger
+
+    computed = report(world.root, today)
+
+    for organization_id, figures in brute_force(world.root.pk, today).items():
+        assert computed.of(organization_id) == figures, organization_id
+    # 1976 and the decided 40 years on 01/02/2016 reach 50 years; 1990 less 75 days does not
+    assert computed.of(world.root.pk)[("badge", "50")] == 2

@@ -261,7 +261,13 @@ def setup_django(cluster: Cluster, resources: Resources) -> None:
     resources.folders.append(var_dir)
     os.environ["DANGVU_VAR_DIR"] = str(var_dir)
     os.environ["DANGVU_DATABASE_URL"] = cluster.url
-    os.environ.pop("DANGVU_DEBUG", None)  # production settings: no query log in memory
+    start_django()
+
+
+def start_django() -> None:
+    """Django with the production settings (no query log in memory) on the database of
+    DANGVU_DATABASE_URL."""
+    os.environ.pop("DANGVU_DEBUG", None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "dangvu.settings"
     import django
 
@@ -777,11 +783,7 @@ def run_events(args: argparse.Namespace) -> tuple[list[float], list[int], bool]:
 
 def events_only(args: argparse.Namespace) -> int:
     """The child of run_events: time the calls and hand the figures back on one line."""
-    os.environ.pop("DANGVU_DEBUG", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "dangvu.settings"
-    import django
-
-    django.setup()
+    start_django()
     before = python_speed()
     results = bench_events(args)
     after = python_speed()

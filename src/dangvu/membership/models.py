@@ -7,6 +7,8 @@ belonged on any date) and EventEffect (signed counter rows, so that a count as o
 known at any time, is one sum).
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -339,6 +341,11 @@ class PartyAgeDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member}: {self.years}y {self.months}m ({self.as_of:%d/%m/%Y})"
+
+    @property
+    def decided(self) -> tuple[date, int, int, int]:
+        """(as_of, years, months, days), as ``rules.party_age`` takes it."""
+        return (self.as_of, self.years, self.months, self.days)
 
 
 class CardKind(models.TextChoices):

@@ -251,10 +251,14 @@ def projection(
 PROJECTED_FIELDS = tuple(projection(rules.State(), Rulebook([])))
 
 
-def decided_party_age(member: Member) -> tuple[date, int, int, int] | None:
-    """The latest party-age recalculation decision, as (as_of, years, months, days)."""
-    decision = member.party_age_decisions.order_by("-as_of", "-pk").first()
-    return (decision.as_of, decision.years, decision.months, decision.days) if decision else None
+def decided_party_age(member: Member, on: date | None = None) -> tuple[date, int, int, int] | None:
+    """The latest party-age recalculation decision (as of ``on`` if given), as
+    (as_of, years, months, days)."""
+    decisions = member.party_age_decisions.order_by("-as_of", "-pk")
+    if on is not None:
+        decisions = decisions.filter(as_of__lte=on)
+    decision = decisions.first()
+    return decision.decided if decision else None
 
 
 def wanted_effects(state: rules.State) -> Tally[tuple[int, str, date]]:
@@ -758,9 +762,7 @@ def party_age(member: Member, on: date | None = None) -> rules.PartyAge | None:
     on = on or timezone.localdate()
     book = Rulebook.load()
     state = rules.state_on(ledger(member), on, book, organization_lookup())
-    decision = member.party_age_decisions.filter(as_of__lte=on).order_by("-as_of").first()
-    decided = (decision.as_of, decision.years, decision.months, decision.days) if decision else None
-    return rules.party_age(state, on, book, decided)
+    return rules.party_age(state, on, book, decided_party_age(member, on))
 
 
 @transaction.atomic

@@ -12,7 +12,9 @@ before D, an undated row counting as always valid; gender, ethnicity, religion a
 are as currently known.
 
 Party age (official members only) is computed by ``membership.rules.party_age`` from each
-member's events known at T, a recalculation decision winning; ``("badge", "30")`` counts the
+member's events known at T, a recalculation decision winning. From today on, as known now, it
+is the span from ``Member.party_age_from`` (the same rule, kept on the member), and only members
+in an open gap are replayed. ``("badge", "30")`` counts the
 official members whose party age has reached 30 years, compared in months as the rulebook's
 ``badges.milestones`` says (none before its first version).
 
@@ -22,8 +24,8 @@ standing, in their home organization); members in transit under the sending orga
 apart from the headcount; members hosted on a temporary transfer, apart, where they are hosted.
 Demographic figures describe the headcount.
 
-This first version computes from the ledger on every call; the maintained aggregates for
-national scale come with the reports issue's performance work.
+This version reads the ledger and the member tables on every call; the maintained aggregates
+for national scale come with the reports issue's performance work.
 """
 
 from collections import Counter, defaultdict
@@ -307,16 +309,12 @@ def party_ages(
         events: dict[int, list[LedgerEvent]] = {member_id: [] for member_id in ids}
         for row in rows.values("member_id", *EVENT_FIELDS):
             events[row.pop("member_id")].append(LedgerEvent(**row))
-        decided: dict[int, tuple[date, int, int, int]] = {}
-        for decision in PartyAgeDecision.objects.filter(member_id__in=ids, as_of__lte=on).order_by(
-            "as_of", "pk"
-        ):
-            decided[decision.member_id] = (
-                decision.as_of,
-                decision.years,
-                decision.months,
-                decision.days,
+        decided = {  # the latest decision by ``on`` wins
+            row.member_id: row.decided
+            for row in PartyAgeDecision.objects.filter(member_id__in=ids, as_of__lte=on).order_by(
+                "as_of", "pk"
             )
+        }
         for member_id in ids:
             state = state_on(events[member_id], on, book, lookup)
             age = party_age(state, on, book, decided.get(member_id))

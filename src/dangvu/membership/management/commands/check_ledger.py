@@ -114,7 +114,7 @@ def check_chunk(
         "member_id",
     )
     decided = {  # the latest recalculation decision of each member wins
-        row.member_id: (row.as_of, row.years, row.months, row.days)
+        row.member_id: row.decided
         for row in PartyAgeDecision.objects.filter(**ids).order_by("as_of", "pk")
     }
     cards = dict(  # the latest open paper card of each member wins (ordered by issue)

@@ -342,9 +342,9 @@ def test_todays_party_age_figures_read_the_member_and_replay_an_open_gap(world, 
     assert settled.party_age_from is not None and readmitted.party_age_from is not None
     assert lost.party_age_from is None  # the open gap: the report replays his ledger
 
-    computed = report(world.root, today)
+    computed = report(world.central, today)
 
-    for organization_id, figures in brute_force(world.root.pk, today).items():
+    for organization_id, figures in brute_force(world.central.pk, today).items():
         assert computed.of(organization_id) == figures, organization_id
     # 1976 and the decided 40 years on 01/02/2016 reach 50 years; 1990 less 75 days does not
-    assert computed.of(world.root.pk)[("badge", "50")] == 2
+    assert computed.of(world.central.pk)[("badge", "50")] == 2

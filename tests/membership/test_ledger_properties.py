@@ -430,7 +430,7 @@ class LedgerPropertyTests(TestCase):
                     assert age is not None and age.counts_from == member.party_age_from
             periods = [(p.organization_id, p.valid_from, p.valid_to) for p in state.periods]
             assert periods == list(
-                member.periods.order_by("pk").values_list(
+                member.periods.order_by("valid_from", "pk").values_list(
                     "organization_id", "valid_from", "valid_to"
                 )
             )

@@ -79,6 +79,26 @@ def test_the_membership_periods_follow_the_receipt_not_the_letter(world, officia
     ]
 
 
+def test_a_receipt_closes_the_period_in_place_and_its_correction_reopens_it(world, official):
+    def periods():
+        return list(
+            official.periods.order_by("valid_from").values_list(
+                "pk", "organization", "valid_from", "valid_to"
+            )
+        )
+
+    [(first, _, joined, _)] = periods()
+    services.record_transfer_out(actor=world.root, member=official, to=world.cell_b1, on=SENT)
+    receipt = services.receive_transfer(actor=world.root, member=official, on=RECEIVED)
+    # the period at the old cell is the same row, closed; one row is added
+    [closed, (_, b1, opened, end)] = periods()
+    assert closed == (first, world.cell_a1.pk, joined, RECEIVED)
+    assert (b1, opened, end) == (world.cell_b1.pk, RECEIVED, None)
+
+    services.correct_event(actor=world.root, event=receipt, reason="received by mistake")
+    assert periods() == [(first, world.cell_a1.pk, joined, None)]
+
+
 def test_an_exempted_member_stays_exempted_at_his_new_cell(world, official, counts):
     services.exempt_member(actor=world.root, member=official, on=date(2024, 5, 1), reason="age")
     services.record_transfer_out(actor=world.root, member=official, to=world.cell_a2, on=SENT)

@@ -7,11 +7,12 @@ what the replay derives: the Member projection, the MemberPeriods and the EventE
 "as known at T" stays exact). One audit entry per call; all in one transaction.
 """
 
+import json
 from collections import Counter as Tally
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -83,13 +84,44 @@ def rule_events(rows: Any) -> list[rules.Event]:
     return [rules.Event(**row) for row in rows.values(*EVENT_FIELDS)]
 
 
+# One member's rows, read on every recorded event. The shapes are fixed, so they are plain SQL:
+# through the ORM each read cost about 0.45 ms of Python CPU per call against 0.08 ms
+# (measured on PostgreSQL, bench/ledger.py), about 1 ms of the 10 ms an event may take.
+def _columns(model: Any, names: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    return ", ".join(quote(model._meta.get_field(name).column) for name in names)
+
+
+def _member_rows(
+    model: Any,
+    names: tuple[str, ...],
+    member: Member,
+    extra: str = "",
+    params: tuple[Any, ...] = (),
+) -> list[tuple[Any, ...]]:
+    sql = (
+        f"SELECT {_columns(model, names)} FROM {connection.ops.quote_name(model._meta.db_table)}"
+        f" WHERE member_id = %s {extra}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (member.pk, *params))
+        return cursor.fetchall()
+
+
 def ledger(member: Member, known_at: Any = None) -> list[rules.Event]:
     """The member's events as the rules read them (those recorded by ``known_at`` if given).
     Unordered: the rules put them in ledger order themselves."""
-    rows = MembershipEvent.objects.filter(member=member).order_by()
+    extra, params = "", ()  # type: tuple[str, tuple[Any, ...]]
     if known_at is not None:
-        rows = rows.filter(recorded_at__lte=known_at)
-    return rule_events(rows)
+        extra = "AND recorded_at <= %s"
+        params = (connection.ops.adapt_datetimefield_value(known_at),)
+    details = EVENT_FIELDS.index("details")
+    events = []
+    for row in _member_rows(MembershipEvent, EVENT_FIELDS, member, extra, params):
+        values = dict(zip(EVENT_FIELDS, row, strict=True))
+        values["details"] = json.loads(row[details])  # both backends hand JSON over as text
+        events.append(rules.Event(**values))
+    return events
 
 
 def organization_lookup() -> Any:
@@ -206,19 +238,34 @@ def project(
         Person.objects.filter(pk=member.person_id).update(
             home_organization_id=member.organization_id
         )
-    periods = [(p.organization_id, p.valid_from, p.valid_to) for p in state.periods]
-    written = list(
-        member.periods.order_by("valid_from", "id").values_list(
-            "organization_id", "valid_from", "valid_to"
-        )
-    )
-    if periods != written:  # most events leave the periods as they were
-        MemberPeriod.objects.filter(member=member).delete()
-        MemberPeriod.objects.bulk_create(
-            MemberPeriod(member=member, organization_id=org, valid_from=start, valid_to=end)
-            for org, start, end in periods
-        )
+    write_periods(member, [(p.organization_id, p.valid_from, p.valid_to) for p in state.periods])
     EventEffect.objects.bulk_create(effect_rows(member, state, cause))
+
+
+def write_periods(member: Member, periods: list[tuple[int, date, date | None]]) -> None:
+    """Bring the member's periods to ``periods`` (organization, from, to), in date order,
+    touching only what differs: most events change none, a transfer closes the last period and
+    opens one."""
+    written = _member_rows(
+        MemberPeriod,
+        ("id", "organization_id", "valid_from", "valid_to"),
+        member,
+        "ORDER BY valid_from, id",
+    )
+    kept = 0
+    while kept < min(len(written), len(periods)) and written[kept][1:] == periods[kept]:
+        kept += 1
+    rows, wanted = written[kept:], periods[kept:]
+    for row, (org, start, end) in zip(rows, wanted, strict=False):  # the surplus follows
+        MemberPeriod.objects.filter(pk=row[0]).update(
+            organization_id=org, valid_from=start, valid_to=end
+        )
+    if len(rows) > len(wanted):
+        MemberPeriod.objects.filter(pk__in=[row[0] for row in rows[len(wanted) :]]).delete()
+    MemberPeriod.objects.bulk_create(
+        MemberPeriod(member=member, organization_id=org, valid_from=start, valid_to=end)
+        for org, start, end in wanted[len(rows) :]
+    )
 
 
 def projection(
@@ -270,10 +317,8 @@ def wanted_effects(state: rules.State) -> Tally[tuple[int, str, date]]:
 
 def written_effects(member: Member) -> Tally[tuple[int, str, date]]:
     written: Tally[tuple[int, str, date]] = Tally()
-    rows = EventEffect.objects.filter(member=member).order_by()
-    for org, counter, on, delta in rows.values_list(
-        "organization_id", "counter", "effective_date", "delta"
-    ):
+    names = ("organization_id", "counter", "effective_date", "delta")
+    for org, counter, on, delta in _member_rows(EventEffect, names, member):
         written[(org, counter, on)] += delta
     return written
 

@@ -27,9 +27,13 @@ setup: $(VENV)/.synced
 	$(MANAGE) collectstatic --no-input -v 0
 	$(MANAGE) ensure_admin
 	$(MANAGE) seed_demo --if-empty --provinces $(DEMO_PROVINCES) --members $(DEMO_MEMBERS)
+	$(MANAGE) fold_figures
 
+# The report figures follow the recorded events (src/dangvu/reports/figures.py): the folder
+# runs beside the server and stops with it.
 run: setup
 	@echo "dangvu: http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	$(MANAGE) fold_figures --every 20 & \
 	$(VENV)/bin/gunicorn --chdir src dangvu.wsgi:application --bind $(HOST):$(PORT) \
 		--workers 2 --access-logfile - --error-logfile -
 

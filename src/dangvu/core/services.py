@@ -18,6 +18,7 @@ from dangvu.core import audit
 from dangvu.core.dates import format_date
 from dangvu.core.errors import DomainError, NotPermitted
 from dangvu.core.models import DayKind, DayOverride, RuleVersion
+from dangvu.core.signals import figures_stale
 
 
 def _require_superuser(actor: Any) -> None:
@@ -82,6 +83,7 @@ def add_rule_version(
         params={**national.params, **params},
         citation=citation,
     )
+    figures_stale.send(sender=RuleVersion, organization_ids=None)  # badges, ages: recount all
     audit.record(
         "core.rule_version.added", actor=actor, target=version, after=audit.snapshot(version)
     )

@@ -22,6 +22,7 @@ from dangvu.core import audit
 from dangvu.core.dates import format_date
 from dangvu.core.errors import DomainError
 from dangvu.core.rulebook import Rulebook
+from dangvu.core.signals import figures_stale
 from dangvu.core.text import mask_identifier
 from dangvu.membership import rules
 from dangvu.membership.models import (
@@ -228,7 +229,7 @@ def project(
     member: Member, state: rules.State, book: Rulebook, cause: MembershipEvent | None = None
 ) -> None:
     """Write what the replay derived: the projection, the periods, the missing effect rows."""
-    home_before = member.organization_id
+    home_before, host_before = member.organization_id, member.host_organization_id
     # only a readmitted member can have a recalculation decision: no query for the others
     decided = decided_party_age(member) if state.readmissions else None
     for name, value in projection(state, book, decided).items():
@@ -240,6 +241,8 @@ def project(
         )
     write_periods(member, [(p.organization_id, p.valid_from, p.valid_to) for p in state.periods])
     EventEffect.objects.bulk_create(effect_rows(member, state, cause))
+    places = {home_before, host_before, member.organization_id, member.host_organization_id}
+    figures_stale.send(sender=Member, organization_ids=places)
 
 
 def write_periods(member: Member, periods: list[tuple[int, date, date | None]]) -> None:

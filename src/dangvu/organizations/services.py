@@ -24,6 +24,7 @@ from dangvu.core import audit
 from dangvu.core.dates import format_date
 from dangvu.core.errors import DomainError, NotPermitted
 from dangvu.core.models import Commune, OrganizationCategory, OrganizationKind, Province
+from dangvu.core.signals import figures_stale
 from dangvu.organizations import signals
 from dangvu.organizations.models import (
     CommitteeSeat,
@@ -123,6 +124,9 @@ def _new_versions(organizations: list[Organization], on: date, change: str, **at
             setattr(version, name, value)
         opened.append(version)
     OrganizationVersion.objects.bulk_create(opened)
+    # a subordinate's kind and category count in its parent's figures (old and new parent)
+    parents = {v.parent_id for v in current} | {getattr(attrs.get("parent"), "pk", None)}
+    figures_stale.send(sender=Organization, organization_ids=parents)
 
 
 def _repath(organization: Organization, parent: Organization | None) -> None:
@@ -155,6 +159,7 @@ def _set_parents(children: list[Organization], parent: Organization, on: date, c
                 field="parent",
             )
     _check_parent(parent, on)
+    moves = [(child, child.path) for child in children]
     _new_versions(children, on, change, parent=parent)
     by_id = {child.pk: child for child in children}
     Organization.objects.filter(pk__in=by_id).update(parent=parent)
@@ -172,6 +177,7 @@ def _set_parents(children: list[Organization], parent: Organization, on: date, c
             _repath(child, parent)
         else:
             child.path, child.depth = f"{parent.path}{child.pk}/", parent.depth + 1
+    signals.moved.send(sender=Organization, moves=moves)
 
 
 def _end(organization: Organization, on: date, successor: Organization | None, actor: Any) -> None:
@@ -190,6 +196,9 @@ def _end(organization: Organization, on: date, successor: Organization | None, a
     current.save(update_fields=["valid_to"])
     organization.dissolved_on = on
     organization.save(update_fields=["dissolved_on"])
+    figures_stale.send(
+        sender=Organization, organization_ids=[organization.pk, organization.parent_id]
+    )
 
 
 def _check_code_free(code: str, exclude: Organization | None = None) -> None:
@@ -250,6 +259,9 @@ def establish(
         category=category,
         parent=parent,
         change="established",
+    )
+    figures_stale.send(
+        sender=Organization, organization_ids=[organization.pk, organization.parent_id]
     )
     audit.record(
         "organizations.organization.established",

@@ -19,6 +19,7 @@ from dangvu.core import audit
 from dangvu.core.dates import PartialDate
 from dangvu.core.errors import DomainError
 from dangvu.core.models import CatalogueVersion, Province
+from dangvu.core.signals import figures_stale
 from dangvu.core.text import normalize_name, search_key
 from dangvu.organizations.models import Organization
 from dangvu.people import rules
@@ -90,6 +91,7 @@ def update_person(*, actor: Any, person: Person, reason: str = "", **changes: An
             setattr(person, name, value)
         raise
     person.save(update_fields=[*changed, "updated_at"])
+    figures_stale.send(sender=Person, organization_ids=[person.home_organization_id])
     audit.record(
         "people.person.updated", actor=actor, target=person, reason=reason,
         before={name: before[name] for name in changed}, after=audit.snapshot(person, changed),
@@ -120,6 +122,9 @@ def mark_merged(*, actor: Any, duplicate: Person, into: Person, reason: str = ""
     )
     duplicate.merged_into = into
     duplicate.save(update_fields=["merged_into", "updated_at"])
+    figures_stale.send(
+        sender=Person, organization_ids=[duplicate.home_organization_id, into.home_organization_id]
+    )
     audit.record(
         "people.person.merged", actor=actor, target=duplicate, reason=reason,
         before={"merged_into": None},
@@ -233,6 +238,7 @@ def _add(
         if start and end and end < start:
             raise DomainError(_("The end date is before the start date."), field=period[1])
     row.save()
+    figures_stale.send(sender=Person, organization_ids=[person.home_organization_id])
     audit.record(action, actor=actor, target=person, after=audit.snapshot(row))
     return row
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,22 @@ class ReportsConfig(AppConfig):
     name = "dangvu.reports"
     label = "reports"
     verbose_name = _("Statistics and reports")
+
+    def ready(self) -> None:
+        from dangvu.core.signals import figures_stale
+        from dangvu.organizations.signals import moved
+
+        figures_stale.connect(_stale, dispatch_uid="reports.figures.mark")
+        moved.connect(_moved, dispatch_uid="reports.figures.shift")
+
+
+def _stale(sender: Any, organization_ids: Any, **kwargs: Any) -> None:
+    from dangvu.reports import figures
+
+    figures.mark(organization_ids)
+
+
+def _moved(sender: Any, moves: Any, **kwargs: Any) -> None:
+    from dangvu.reports import figures
+
+    figures.shift(moves)

@@ -24,8 +24,9 @@ standing, in their home organization); members in transit under the sending orga
 apart from the headcount; members hosted on a temporary transfer, apart, where they are hosted.
 Demographic figures describe the headcount.
 
-This version reads the ledger and the member tables on every call; the maintained aggregates
-for national scale come with the reports issue's performance work.
+This engine reads the ledger and the member tables on every call, for any date; today's
+figures are also kept up to date in a table for fast reading (``reports.figures``), counted by
+``own_figures`` below so that both agree by construction.
 """
 
 from collections import Counter, defaultdict
@@ -47,7 +48,7 @@ from dangvu.membership.rules import Event as LedgerEvent
 from dangvu.membership.rules import PartyAge, completed_months, party_age, state_on
 from dangvu.membership.services import EVENT_FIELDS, organization_lookup
 from dangvu.organizations.models import Organization
-from dangvu.organizations.selectors import NodeAsOf, tree_as_of
+from dangvu.organizations.selectors import NodeAsOf, tree_as_of, versions_on
 from dangvu.people.models import (
     EducationRecord,
     OccupationRecord,
@@ -180,13 +181,36 @@ def compute(
     headcount = count_ledger(tally, on, known_at, None if everyone else list(tally.own))
     describe(tally, headcount, on, known_at, everyone)
     for node in reversed(nodes):  # children before parents
+        for child in node.children:
+            tally.own[node.organization_id].update(kind_keys(child))
         total = Counter(tally.own[node.organization_id])
         for child in node.children:
             total.update(result.figures[child.organization_id])
-            total[("kind", child.kind_id)] += 1
-            total[("category", child.category_id or "")] += 1
         result.figures[node.organization_id] = total
     return result, tally
+
+
+def kind_keys(node: Any) -> list[Key]:
+    """What a subordinate organization adds to its parent's own figures."""
+    return [("kind", node.kind_id), ("category", node.category_id or "")]
+
+
+def own_figures(organization_ids: Iterable[int], on: date) -> dict[int, Counter[Key]]:
+    """The figures of each organization itself on ``on`` (its members, its direct subordinates
+    by kind and category), as ``compute`` counts them before adding the subtrees; empty for
+    an organization not alive that day. The maintained figures recount pending organizations
+    with it (``reports.figures``)."""
+    ids = list(organization_ids)
+    alive = list(
+        versions_on(on).filter(organization_id__in=ids).values_list("organization_id", flat=True)
+    )
+    tally = Tally(alive)
+    headcount = count_ledger(tally, on, None, alive)
+    describe(tally, headcount, on, None, everyone=False)
+    for child in versions_on(on).filter(parent_id__in=alive):
+        assert child.parent_id is not None
+        tally.own[child.parent_id].update(kind_keys(child))
+    return {pk: tally.own.get(pk, Counter()) for pk in ids}
 
 
 def count_ledger(

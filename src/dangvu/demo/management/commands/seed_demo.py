@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangvu.accounts.models import User
+from dangvu.core.signals import figures_stale
 from dangvu.demo.generator import DemoBuilder, DemoOptions, Shape
 from dangvu.demo.member_writer import MemberSeeder
 from dangvu.organizations.models import Organization
@@ -84,3 +85,5 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo members: {written} in {time.monotonic() - started:.1f} s")
         with transaction.atomic():  # committees are chosen among the people of each committee
             builder.add_committees()
+        # written in bulk, not through the services: the report figures are counted anew
+        figures_stale.send(sender=Command, organization_ids=None)

@@ -1,0 +1,63 @@
+"""The maintained figures: today's report figures of every organization, kept up to date.
+
+``NodeFigure`` holds, per organization and figure (dimension, value), the count of the
+organization itself (``own``: its members, its direct subordinates by kind and category) and of
+its whole subtree (``total``). Writers never touch it: a service that changes what an
+organization counts appends a ``PendingFigure`` row in its own transaction (no shared row,
+so two provinces never wait on each other), and ``reports.figures.fold`` recounts the pending
+organizations and adds the differences to them and their ancestors. ``FigureState`` is the one
+row that says for which day the date-dependent figures (age, party age, badges) are counted;
+the fold holds it locked while it writes.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NodeFigure(models.Model):
+    organization = models.ForeignKey(
+        "organizations.Organization", models.CASCADE, related_name="+", db_index=False
+    )
+    dimension = models.CharField(_("dimension"), max_length=20)
+    value = models.CharField(_("value"), max_length=40, blank=True)
+    own = models.IntegerField(_("own count"), default=0)
+    total = models.IntegerField(_("subtree total"), default=0)
+
+    class Meta:
+        verbose_name = _("organization figure")
+        verbose_name_plural = _("organization figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "dimension", "value"], name="nodefigure_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.dimension}={self.value}: {self.own}/{self.total}"
+
+
+class PendingFigure(models.Model):
+    """An organization whose own figures may have changed since the last fold."""
+
+    organization_id = models.IntegerField(_("organization"))  # no FK: a mark, never joined
+
+    class Meta:
+        verbose_name = _("pending figure")
+        verbose_name_plural = _("pending figures")
+
+    def __str__(self) -> str:
+        return f"organization {self.organization_id} to recount"
+
+
+class FigureState(models.Model):
+    """One row. ``day``: the day the figures are counted for; empty: rebuild them."""
+
+    day = models.DateField(_("counted for"), null=True, blank=True)
+    folded_at = models.DateTimeField(_("last folded"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("figure state")
+        verbose_name_plural = _("figure state")
+
+    def __str__(self) -> str:
+        return f"figures of {self.day}"

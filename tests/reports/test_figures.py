@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
+from django.http import Http404
 from django.utils import timezone
 
 from dangvu.core.models import Ethnicity, GeneralEducation
@@ -22,6 +23,7 @@ from dangvu.organizations.models import Organization
 from dangvu.people import services as people
 from dangvu.reports import engine, figures
 from dangvu.reports.models import FigureState, NodeFigure, PendingFigure
+from dangvu.reports.selectors import figures_for
 from tests.reports.test_engine import brute_force
 from tests.reports.test_engine import demo as demo  # noqa: F401  (fixture)
 
@@ -206,3 +208,13 @@ def test_a_new_rule_version_rebuilds_everything(world, admit):
     assert FigureState.objects.get().day is None
     assert figures.fold().rebuilt
     assert figures.read(world.central)[world.central.pk][("badge", "35")] == 1
+
+
+def test_a_users_figures_stop_at_the_scope_and_out_of_scope_looks_missing(world, admit):
+    admit(date(2020, 1, 10), ceremony=date(2020, 2, 1), recognized=True)
+    seen = figures_for(world.viewer_a, world.province_a.pk)
+    assert set(seen) == {world.province_a.pk, world.commune_a1.pk, world.commune_a2.pk}
+    assert seen[world.province_a.pk][("total", "")] == 1
+    for hidden in (world.province_b.pk, world.central.pk, 10**9):
+        with pytest.raises(Http404):
+            figures_for(world.viewer_a, hidden)

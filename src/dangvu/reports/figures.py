@@ -95,7 +95,7 @@ def fold(today: date | None = None) -> Folded:
     """Recount the pending organizations and bring the figures to ``today``."""
     today = today or timezone.localdate()
     state = _lock()
-    if state.day is None or not state.day <= today or _needs_rebuild(state.day, today):
+    if state.day is None or state.day > today or _needs_rebuild(state.day, today):
         return rebuild(today)
     marks = list(PendingFigure.objects.values_list("pk", "organization_id"))
     stale = {organization_id for _pk, organization_id in marks}

@@ -1,9 +1,11 @@
 """Scoped reads of the statistics: a report only for an organization in the user's scope."""
 
+from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
 from dangvu.organizations.selectors import organization_for
+from dangvu.reports import figures
 from dangvu.reports.engine import Key, Report, members_behind, report
 from dangvu.reports.movements import movements
 
@@ -29,3 +31,9 @@ def members_behind_for(
     """The members behind one figure of an organization the user may see: only members counted
     in its subtree on ``on``, so never one outside the user's scope on that date."""
     return members_behind(organization_for(user, organization_id), on, key, known_at)
+
+
+def figures_for(user: Any, organization_id: Any) -> dict[int, Counter[Key]]:
+    """Today's maintained figures of an organization the user may see and of its direct
+    subordinates (404 for missing and out of scope alike)."""
+    return figures.read(organization_for(user, organization_id))

@@ -191,15 +191,15 @@ def test_sign_in_and_see_the_home_page(chromium: str, server: Server) -> None:
             page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
             page.on("response", lambda response: note_response(response, problems))
 
-            # Signed out, the home page sends us to the admin's sign-in page.
+            # Signed out, the home page sends us to the sign-in page.
             page.goto(server.url + "/")
-            assert page.url == f"{server.url}/admin/login/?next=/", page.url
+            assert page.url == f"{server.url}/login/?next=/", page.url
             page.fill("#id_username", USERNAME)
             page.fill("#id_password", PASSWORD)
             with page.expect_response(
                 lambda r: r.url == server.url + "/" and r.request.method == "GET"
             ) as home_response:
-                page.click("input[type=submit]")
+                page.click("button[type=submit]")
             assert home_response.value.status == 200
             page.wait_for_load_state("load")
             assert page.url == server.url + "/"

@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
+from dangvu.accounts import views as account_views
 from dangvu.organizations import views as organization_views
 
 admin.site.site_header = "dangvu"
@@ -8,5 +9,8 @@ admin.site.site_title = "dangvu"
 
 urlpatterns = [
     path("", organization_views.home, name="home"),
+    path("login/", account_views.LoginView.as_view(), name="login"),
+    path("logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("reports/", include("dangvu.reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -60,4 +60,13 @@ def test_the_home_page_lists_only_the_users_subtree(client, world):
 
 def test_the_home_page_asks_anonymous_visitors_to_sign_in(client, world):
     response = client.get(reverse("home"))
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302 and response["Location"] == "/login/?next=/"
+
+
+def test_a_user_without_staff_rights_signs_in_on_the_login_page(client, world):
+    world.clerk_a1.set_password("một mật khẩu dài")
+    world.clerk_a1.save()
+    form = {"username": "clerk_a1", "password": "một mật khẩu dài"}
+    response = client.post(reverse("login"), form, REMOTE_ADDR="10.1.1.1")
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert client.get(reverse("home")).status_code == 200

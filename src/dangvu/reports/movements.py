@@ -13,7 +13,7 @@ the communes merged into it on 1/7/2025. A transfer between two organizations of
 is internal to it: the nodes above both sides count neither the out nor the in.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, datetime
 
 from django.utils.translation import gettext as _
@@ -47,6 +47,21 @@ def movements(
 ) -> Report:
     """The movements of ``start``..``end`` for ``organization`` and its subtree on ``end``,
     keyed ``("movement", "admitted")`` ... Unscoped: see ``selectors.movements_for``."""
+    return count(organization, start, end, known_at)[0]
+
+
+def movements_behind(
+    organization: Organization, start: date, end: date, key: Key, known_at: datetime | None = None
+) -> list[int]:
+    """The members behind one movement figure of ``organization`` (one entry per event, so a
+    member transferred out twice in the period is listed twice, as he is counted twice)."""
+    return sorted(count(organization, start, end, known_at)[1].get(key, []))
+
+
+def count(
+    organization: Organization, start: date, end: date, known_at: datetime | None
+) -> tuple[Report, dict[Key, list[int]]]:
+    """The movements' figures, and the members behind those of ``organization`` itself."""
     if start > end:
         raise DomainError(_("The end date is before the start date."), field="end")
     forest = tree_as_of(end, root=organization)
@@ -89,8 +104,9 @@ def movements(
         events = events.filter(recorded_at__lte=known_at)
         corrections = corrections.filter(recorded_at__lte=known_at)
     voided = set(corrections.values_list("voids_id", flat=True))
-    for pk, kind, organization_id, counterpart_id in events.values_list(
-        "pk", "kind", "organization_id", "counterpart_id"
+    behind: dict[Key, list[int]] = defaultdict(list)
+    for pk, kind, organization_id, counterpart_id, member_id in events.values_list(
+        "pk", "kind", "organization_id", "counterpart_id", "member_id"
     ):
         if pk in voided:
             continue
@@ -99,5 +115,7 @@ def movements(
         for node in above(place(organization_id)):
             if node in figures and node not in internal:
                 figures[node][key] += 1
+                if node == organization.pk:
+                    behind[key].append(member_id)
     result.figures = figures
-    return result
+    return result, behind

@@ -5,9 +5,11 @@ from datetime import date, datetime
 from typing import Any
 
 from dangvu.organizations.selectors import organization_for
-from dangvu.reports import figures
+from dangvu.reports import figures, tables
 from dangvu.reports.engine import Key, Report, members_behind, report
+from dangvu.reports.layouts import Column, Layout
 from dangvu.reports.movements import movements
+from dangvu.reports.tables import Table
 
 
 def report_for(
@@ -37,3 +39,18 @@ def figures_for(user: Any, organization_id: Any) -> dict[int, Counter[Key]]:
     """Today's maintained figures of an organization the user may see and of its direct
     subordinates (404 for missing and out of scope alike)."""
     return figures.read(organization_for(user, organization_id))
+
+
+def table_for(
+    user: Any, organization_id: Any, layout: Layout, on: date, start: date | None = None
+) -> Table:
+    """A standard form filled in for an organization the user may see (404 otherwise)."""
+    return tables.build(layout, organization_for(user, organization_id), on, start)
+
+
+def behind_for(
+    user: Any, organization_id: Any, column: Column, on: date, start: date | None = None
+) -> tables.Behind:
+    """The members or organizations behind one figure of an organization the user may see:
+    only those counted in its subtree on the figure's date, so never any outside his scope."""
+    return tables.behind(column, organization_for(user, organization_id), on, start)

@@ -1,0 +1,12 @@
+"""Sign-in and sign-out pages (Django's views; django-axes throttles the attempts)."""
+
+from django.contrib.auth import views as auth_views
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass

@@ -1,0 +1,14 @@
+"""URL map of the reports: the standard forms on screen, as xlsx and PDF, and the drill-down."""
+
+from django.urls import path
+
+from dangvu.reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/<slug:code>/", views.table, name="table"),
+    path("<int:pk>/<slug:code>/members/", views.behind, name="behind"),
+    path("<int:pk>/<slug:code>.xlsx", views.export, {"format": "xlsx"}, name="xlsx"),
+    path("<int:pk>/<slug:code>.pdf", views.export, {"format": "pdf"}, name="pdf"),
+]

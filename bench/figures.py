@@ -367,8 +367,13 @@ class Tables:
             ),
             (
                 "members",
-                f"SELECT id, person_id, party_age_from FROM {n['members']}",
-                {"id": "BIGINT", "person_id": "BIGINT", "party_age_from": "DATE"},
+                f"SELECT id, person_id, party_age_from, first_admission_date FROM {n['members']}",
+                {
+                    "id": "BIGINT",
+                    "person_id": "BIGINT",
+                    "party_age_from": "DATE",
+                    "first_admission_date": "DATE",
+                },
             ),
             (
                 "persons",
@@ -504,9 +509,10 @@ def figures_sql(
     alive on ``on``; else ``node`` and its direct subordinates (their subtree totals, ``own``
     not computed). ``dialect``: "duckdb" (the Parquet views) or "postgres" (the tables).
 
-    Party age is counted from ``Member.party_age_from`` (the product replays the events of
-    members without it, and for a past date of every official member): the same figures as
-    long as no gap in party age opened or closed after ``on``."""
+    Party age is counted from ``Member.party_age_from``, or the first admission for a member
+    without it (who has left since, or is in an open gap); the product replays the events of
+    those members, and for a past date of every official member. The figures agree as long
+    as no gap in party age opened or closed after ``on``."""
     from dangvu.reports import rules
 
     duck = dialect == "duckdb"
@@ -531,9 +537,9 @@ def figures_sql(
         "CASE WHEN p.birth_month IS NULL THEN 1 ELSE coalesce(p.birth_day, 1) END",
     )
     party_months = months_since(
-        part("m.party_age_from", "year"),
-        part("m.party_age_from", "month"),
-        part("m.party_age_from", "day"),
+        part("h.party_age_from", "year"),
+        part("h.party_age_from", "month"),
+        part("h.party_age_from", "day"),
     )
     alive = (
         f"SELECT organization_id AS id, parent_id, kind_id, coalesce(category_id, '') AS category_id "
@@ -619,7 +625,8 @@ def figures_sql(
         f"FROM {n['effects']} WHERE effective_date <= {day} AND organization_id IN ({scope}) "
         "GROUP BY member_id, organization_id, counter HAVING sum(delta) > 0)",
         f"heads AS MATERIALIZED (SELECT c.org, c.counter AS standing, m.person_id, "
-        f"m.party_age_from FROM counted c JOIN {n['members']} m ON m.id = c.member_id "
+        f"coalesce(m.party_age_from, m.first_admission_date) AS party_age_from "
+        f"FROM counted c JOIN {n['members']} m ON m.id = c.member_id "
         "WHERE c.counter IN ('probationary', 'official'))",
         *curriculum_ctes,
         "described AS MATERIALIZED (SELECT h.org, h.standing, p.gender, p.ethnicity_id, "
@@ -628,9 +635,9 @@ def figures_sql(
         f"{band_sql(f'({age_months} {div} 12)', rules.AGE_BANDS)} AS age_band, "
         f"{band_sql(f'({age_months} {div} 12)', rules.FIVE_YEAR_BANDS)} AS age5_band, "
         "CASE WHEN h.standing = 'official' THEN "
-        f"{party_months.replace('m.party_age_from', 'h.party_age_from')} END AS party_months, "
+        f"{party_months} END AS party_months, "
         "CASE WHEN h.standing = 'official' AND h.party_age_from IS NOT NULL THEN "
-        f"{band_sql(f'({party_months} {div} 12)', rules.PARTY_AGE_BANDS).replace('m.party_age_from', 'h.party_age_from')} "
+        f"{band_sql(f'({party_months} {div} 12)', rules.PARTY_AGE_BANDS)} "
         f"END AS party_band, {', '.join(curriculum_columns)} "
         f"FROM heads h JOIN {n['persons']} p ON p.id = h.person_id "
         f"LEFT JOIN {n['ethnicities']} e ON e.code = p.ethnicity_id "
@@ -695,10 +702,12 @@ class Node:
     members: int
     children: int
     subtree: int
+    target_ms: float
 
 
 def pick_nodes(today: date) -> list[Node]:
-    """The root, the province with the most members, the commune committee with the most."""
+    """The root, the province with the most members, the commune committees with the most
+    members and with the median number."""
     from dangvu.organizations.models import Organization
     from dangvu.organizations.selectors import versions_on
     from dangvu.reports.models import NodeFigure
@@ -716,13 +725,19 @@ def pick_nodes(today: date) -> list[Node]:
             "organization_id", "total"
         )
     )
+    communes = sorted(communes or provinces, key=lambda pk: members.get(pk, 0))
     chosen = [
-        ("root", root_id),
-        ("province", max(provinces, key=lambda pk: members.get(pk, 0))),
-        ("commune", max(communes or provinces, key=lambda pk: members.get(pk, 0))),
+        ("root", root_id, READ_TARGET_MS["root"]),
+        (
+            "largest province",
+            max(provinces, key=lambda pk: members.get(pk, 0)),
+            READ_TARGET_MS["province"],
+        ),
+        ("largest commune committee", communes[-1], READ_TARGET_MS["commune"]),
+        ("median commune committee", communes[len(communes) // 2], READ_TARGET_MS["commune"]),
     ]
     nodes = []
-    for label, pk in chosen:
+    for label, pk, target in chosen:
         organization = Organization.objects.get(pk=pk)
         nodes.append(
             Node(
@@ -731,6 +746,7 @@ def pick_nodes(today: date) -> list[Node]:
                 members.get(pk, 0),
                 alive.filter(parent_id=pk).count(),
                 Organization.objects.filter(path__startswith=organization.path).count(),
+                target,
             )
         )
     return nodes
@@ -911,7 +927,7 @@ def child_mark(args: argparse.Namespace) -> int:
 
     recorder = Recorder(args.seed)
     pool = recorder.eligible()
-    blocks, per_block = 10, max(1, args.events // 20)
+    blocks, per_block = 10, max(1, args.events // 10)
     needed = 5 + blocks * per_block
     picked = recorder.rng.sample(pool, min(len(pool), needed))
     for pk in picked[:5]:  # warm-up, not counted
@@ -961,6 +977,7 @@ def child_writer(args: argparse.Namespace) -> int:
         sys.stdin.readline()
     seconds: list[float] = []
     cpu: list[float] = []
+    began = time.time()
     started = time.perf_counter()
     for pk in picked[5:]:
         for call in (recorder.exempt, recorder.end):
@@ -968,7 +985,12 @@ def child_writer(args: argparse.Namespace) -> int:
             seconds.append(wall * 1000)
             cpu.append(used * 1000)
     elapsed = time.perf_counter() - started
-    say(RESULT + json.dumps({"ms": seconds, "cpu": cpu, "elapsed": elapsed}))
+    say(
+        RESULT
+        + json.dumps(
+            {"ms": seconds, "cpu": cpu, "elapsed": elapsed, "began": began, "ended": time.time()}
+        )
+    )
     return 0
 
 
@@ -1118,47 +1140,60 @@ def measure(args: argparse.Namespace) -> int:
         rebuilt, _folded = measure_instrumented("rebuild", figures.rebuild, args.slow_runs, True)
     rows_written = NodeFigure.objects.count()
     rebuild_s = median(rebuilt.times)
+    organizations = counts["organizations alive today"]
     say(
         f"   rebuild: {spread(rebuilt.times)}; {rows_written:,} rows written to "
-        f"{NodeFigure._meta.db_table} ({rows_written / max(1, counts['organizations alive today']):.1f} "
-        f"per organization); peak memory {rebuilt.peak_gib:.2f} GiB"
+        f"{NodeFigure._meta.db_table} ({rows_written / max(1, organizations):.1f} per "
+        f"organization); this process grew by up to {rebuilt.peak_gib:.2f} GiB during a call"
     )
-    scale = NATIONAL / max(1, members_in)
+    scale = NATIONAL / max(1, counts["members"])
     summary.add(
         "rebuild(), every node today",
-        f"{rebuild_s:.1f} s, {rows_written:,} rows, peak {rebuilt.peak_gib:.1f} GiB",
+        f"{ms(rebuild_s)}, {rows_written:,} rows, +{rebuilt.peak_gib:.1f} GiB memory",
     )
-    if members_in < NATIONAL * 0.9:
+    if scale > 1.1:
         summary.add(
             "  rebuild at 6M (linear extrapolation)",
-            f"~{rebuild_s * scale:.0f} s, ~{rebuilt.peak_gib * scale:.0f} GiB (x{scale:.1f} members)",
+            f"~{rebuild_s * scale:.0f} s, ~+{rebuilt.peak_gib * scale:.0f} GiB (x{scale:.1f})",
             f"<= {REBUILD_TARGET_S:.0f} s",
             rebuild_s * scale <= REBUILD_TARGET_S,
         )
     else:
         summary.add(
             "  rebuild at national scale",
-            f"{rebuild_s:.1f} s",
+            ms(rebuild_s),
             f"<= {REBUILD_TARGET_S:.0f} s",
             rebuild_s <= REBUILD_TARGET_S,
         )
 
-    product_all: Figures = {}
     if duck is not None:
-        with Phase("reference: DuckDB, every node today, into a table"):
+        with Phase("reference: DuckDB, every node today, into a table (CREATE TABLE AS)"):
             sql = figures_sql("duckdb", tables, today, milestones(today), None)
             ref_times, _ = timed(
                 lambda: duck.execute(f"CREATE OR REPLACE TABLE ref_figures AS {sql}"), args.runs
             )
             ref_rows = duck.execute("SELECT count(*) FROM ref_figures").fetchone()[0]
             say(f"   DuckDB: {spread(ref_times)}; {ref_rows:,} rows")
-            product_all, stored_rows = stored_figures()
-            reference_all = as_figures(duck.execute("SELECT * FROM ref_figures").fetchall())
-            say_differences(
-                "rebuild against DuckDB (totals)",
-                differences(product_all, reference_all),
-                stored_rows,
+            stored = folder / "nodefigure.csv"
+            copy_out(
+                f"SELECT organization_id, dimension, value, own, total FROM {NodeFigure._meta.db_table}",
+                stored,
             )
+            duck.execute(
+                f"CREATE OR REPLACE TABLE product_figures AS SELECT * FROM read_csv('{stored}', "
+                "header = true, columns = {'organization_id': 'BIGINT', 'dimension': 'VARCHAR', "
+                "'value': 'VARCHAR', 'own': 'INTEGER', 'total': 'INTEGER'})"
+            )
+            stored.unlink()
+            say_differences(
+                "reports_nodefigure after rebuild() against DuckDB (own and total)",
+                compare_tables(
+                    lambda q: duck.execute(q).fetchall(), "product_figures", "ref_figures"
+                ),
+                rows_written,
+            )
+            duck.execute("DROP TABLE product_figures")
+            duck.execute("DROP TABLE ref_figures")
         ratio = rebuild_s / median(ref_times)
         say(
             f"RATIO rebuild / DuckDB: {ratio:.1f} ({ms(rebuild_s)} against {ms(median(ref_times))})"
@@ -1171,7 +1206,7 @@ def measure(args: argparse.Namespace) -> int:
         )
 
     if not args.no_prototype:
-        prototype(args, tables, today, milestones(today), summary, product_all, rebuild_s)
+        prototype(args, tables, today, milestones(today), summary, rebuild_s, rows_written)
 
     # -- 3. reads ----------------------------------------------------------------------------
     nodes = pick_nodes(today)
@@ -1203,7 +1238,7 @@ def measure(args: argparse.Namespace) -> int:
                 line += (
                     f", {median(times) / median(ref_times):.3f}x DuckDB ({ms(median(ref_times))})"
                 )
-            target = READ_TARGET_MS[node.label]
+            target = node.target_ms
             summary.add(
                 f"read({node.label}) with subordinates",
                 line,
@@ -1222,9 +1257,10 @@ def measure(args: argparse.Namespace) -> int:
         )
     past_s = median(reported.times)
     say(
-        f"   report(root, {past}): {spread(reported.times)}; {len(result.figures):,} nodes; peak memory {reported.peak_gib:.2f} GiB"
+        f"   report(root, {past}): {spread(reported.times)}; {len(result.figures):,} nodes; "
+        f"this process grew by up to {reported.peak_gib:.2f} GiB during a call"
     )
-    line = f"{past_s:.1f} s, peak {reported.peak_gib:.1f} GiB"
+    line = f"{ms(past_s)}, +{reported.peak_gib:.1f} GiB memory"
     past_ratio = None
     if duck is not None:
         with Phase(f"reference: DuckDB, every node on {past}, from the effect rows"):
@@ -1246,12 +1282,12 @@ def measure(args: argparse.Namespace) -> int:
         f"<= {PAST_TARGET_S:.0f} s and <= {PAST_RATIO_TARGET:.0f}x DuckDB",
         past_s <= PAST_TARGET_S and (past_ratio is None or past_ratio <= PAST_RATIO_TARGET),
     )
-    if members_in < NATIONAL * 0.9:
+    if scale > 1.1:
         summary.add(
             "  report(root, past) at 6M (linear)",
-            f"~{past_s * scale:.0f} s, ~{reported.peak_gib * scale:.0f} GiB",
+            f"~{past_s * scale:.0f} s, ~+{reported.peak_gib * scale:.0f} GiB",
         )
-    del result, product_all
+    del result
     gc.collect()
 
     # -- 5. the mark's cost ------------------------------------------------------------------
@@ -1376,6 +1412,16 @@ def measure(args: argparse.Namespace) -> int:
             f"p50 {median(a['ms']):.1f} / {median(t['ms']):.1f} ms, p95 {pct(a['ms'], 95):.1f} / "
             f"{pct(t['ms'], 95):.1f} ms: slowdown {median(t['ms']) / median(a['ms']):.2f}x (p50)",
         )
+    first = min(r["began"] for r in together)
+    overlap = min(r["ended"] for r in together) - max(r["began"] for r in together)
+    say(
+        "   together: "
+        + ", ".join(
+            f"writer {i + 1} ran {r['began'] - first:.2f}-{r['ended'] - first:.2f} s"
+            for i, r in enumerate(together)
+        )
+        + f"; both ran at once for {max(0.0, overlap):.2f} s"
+    )
     total = sum(waits.values()) or 1
     say(
         f"   the active writer backends while both ran ({samples} samples of pg_stat_activity): "
@@ -1424,50 +1470,51 @@ def prototype(
     today: date,
     milestones: list[int],
     summary: Summary,
-    product: Figures,
     rebuild_s: float,
+    rows_written: int,
 ) -> None:
-    """NOT the product: the same figures computed by one SQL statement inside PostgreSQL and
-    written to a copy of reports_nodefigure, to see what a grouped SQL rebuild would cost."""
+    """NOT the product: the same figures computed by one SQL statement inside PostgreSQL
+    (``figures_sql``) and written to a copy of reports_nodefigure, to see what a grouped SQL
+    rebuild would cost."""
     from django.db import connection, transaction
 
     from dangvu.reports.models import NodeFigure
 
     table = NodeFigure._meta.db_table
     sql = figures_sql("postgres", tables, today, milestones, None)
+
+    def execute(query: str) -> list[Any]:
+        with connection.cursor() as cursor:
+            cursor.execute(query)
+            return cursor.fetchall() if cursor.description else []
+
     with Phase(
         "PROTOTYPE (not the product): one SQL statement in PostgreSQL, every node today",
         backend_pid,
     ):
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS bench_nodefigure")
-            cursor.execute(f"CREATE TABLE bench_nodefigure (LIKE {table} INCLUDING ALL)")
+        execute("DROP TABLE IF EXISTS bench_nodefigure")
+        execute(f"CREATE TABLE bench_nodefigure (LIKE {table} INCLUDING ALL)")
 
         def run() -> None:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("DELETE FROM bench_nodefigure")
-                cursor.execute(
+            with transaction.atomic():
+                execute("DELETE FROM bench_nodefigure")
+                execute(
                     "INSERT INTO bench_nodefigure (organization_id, dimension, value, own, total) "
                     + sql
                 )
 
         times, _ = timed(run, args.slow_runs)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT organization_id, dimension, value, own, total FROM bench_nodefigure"
-            )
-            rows = cursor.fetchall()
+        rows = execute("SELECT count(*) FROM bench_nodefigure")[0][0]
         say(
-            f"   grouped SQL rebuild (DELETE + INSERT … SELECT, one transaction): {spread(times)}; {len(rows):,} rows"
+            f"   grouped SQL rebuild (DELETE + INSERT … SELECT into a copy of {table} with its "
+            f"indexes, one transaction): {spread(times)}; {rows:,} rows"
         )
-        if product:
-            say_differences(
-                "prototype against the product's rebuild",
-                differences(product, as_figures(rows)),
-                len(rows),
-            )
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE bench_nodefigure")
+        say_differences(
+            f"prototype against {table} (own and total)",
+            compare_tables(execute, table, "bench_nodefigure"),
+            rows_written,
+        )
+        execute("DROP TABLE bench_nodefigure")
     summary.add(
         "  PROTOTYPE grouped SQL rebuild in PG",
         f"{ms(median(times))} ({rebuild_s / median(times):.1f}x faster than rebuild())",

@@ -994,6 +994,54 @@ def child_writer(args: argparse.Namespace) -> int:
     return 0
 
 
+def child_heavy(args: argparse.Namespace) -> int:
+    """``--child rebuild``: figures.rebuild(); ``--child past``: engine.report(root, past),
+    its figures written to ``--output`` as CSV. Measured in a fresh process, so that the first
+    call's memory growth is the call's own."""
+    from django.utils import timezone
+
+    from dangvu.organizations.models import Organization
+    from dangvu.organizations.selectors import versions_on
+    from dangvu.reports import engine, figures
+
+    if args.child == "rebuild":
+        with Phase("figures.rebuild() in this process", backend_pid):
+            measured, _ = measure_instrumented("rebuild", figures.rebuild, args.slow_runs, True)
+        say(RESULT + json.dumps({"times": measured.times, "peak": measured.peak_gib}))
+        return 0
+    today = timezone.localdate()
+    root_id = (
+        versions_on(today).filter(parent__isnull=True).values_list("organization_id", flat=True)[0]
+    )
+    root = Organization.objects.get(pk=root_id)
+    past = args.past_date
+    with Phase(f"engine.report(root, {past}) in this process", backend_pid):
+        measured, result = measure_instrumented(
+            f"report(root, {past})", partial(engine.report, root, past), args.slow_runs, False
+        )
+    cells = 0
+    with open(args.output, "w", encoding="utf-8") as out:
+        out.write("organization_id,dimension,value,own,total\n")
+        for pk, counter in result.figures.items():
+            for (dimension, value), count in counter.items():
+                if count:
+                    cells += 1
+                    quoted = '"' + str(value).replace('"', '""') + '"'
+                    out.write(f"{pk},{dimension},{quoted},0,{count}\n")
+    say(
+        RESULT
+        + json.dumps(
+            {
+                "times": measured.times,
+                "peak": measured.peak_gib,
+                "nodes": len(result.figures),
+                "cells": cells,
+            }
+        )
+    )
+    return 0
+
+
 def child_command(args: argparse.Namespace, child: str, *extra: str) -> list[str]:
     return [
         sys.executable,
@@ -1004,6 +1052,8 @@ def child_command(args: argparse.Namespace, child: str, *extra: str) -> list[str
         str(args.events),
         "--seed",
         str(args.seed),
+        "--slow-runs",
+        str(args.slow_runs),
         *extra,
     ]
 
@@ -1097,7 +1147,7 @@ def measure(args: argparse.Namespace) -> int:
     from django.utils import timezone
 
     from dangvu.core.rulebook import Rulebook
-    from dangvu.reports import engine, figures
+    from dangvu.reports import figures
     from dangvu.reports.models import NodeFigure, PendingFigure
 
     resources = Resources()
@@ -1134,27 +1184,28 @@ def measure(args: argparse.Namespace) -> int:
         )
 
     # -- 2. rebuild --------------------------------------------------------------------------
-    with Phase(
-        f"figures.rebuild(): every node, today ({args.slow_runs} runs after a warm-up)", backend_pid
-    ):
-        rebuilt, _folded = measure_instrumented("rebuild", figures.rebuild, args.slow_runs, True)
+    say(
+        f"\n== figures.rebuild(): every node, today, in a new process ({args.slow_runs} runs "
+        f"after a warm-up) ({load()})"
+    )
+    rebuilt = run_child(child_command(args, "rebuild"))
     rows_written = NodeFigure.objects.count()
-    rebuild_s = median(rebuilt.times)
+    rebuild_s = median(rebuilt["times"])
     organizations = counts["organizations alive today"]
     say(
-        f"   rebuild: {spread(rebuilt.times)}; {rows_written:,} rows written to "
+        f"   rebuild: {spread(rebuilt['times'])}; {rows_written:,} rows written to "
         f"{NodeFigure._meta.db_table} ({rows_written / max(1, organizations):.1f} per "
-        f"organization); this process grew by up to {rebuilt.peak_gib:.2f} GiB during a call"
+        f"organization); the process grew by {rebuilt['peak']:.2f} GiB during its first call"
     )
     scale = NATIONAL / max(1, counts["members"])
     summary.add(
         "rebuild(), every node today",
-        f"{ms(rebuild_s)}, {rows_written:,} rows, +{rebuilt.peak_gib:.1f} GiB memory",
+        f"{ms(rebuild_s)}, {rows_written:,} rows, +{rebuilt['peak']:.1f} GiB memory",
     )
     if scale > 1.1:
         summary.add(
             "  rebuild at 6M (linear extrapolation)",
-            f"~{rebuild_s * scale:.0f} s, ~+{rebuilt.peak_gib * scale:.0f} GiB (x{scale:.1f})",
+            f"~{rebuild_s * scale:.0f} s, ~+{rebuilt['peak'] * scale:.0f} GiB (x{scale:.1f})",
             f"<= {REBUILD_TARGET_S:.0f} s",
             rebuild_s * scale <= REBUILD_TARGET_S,
         )
@@ -1247,35 +1298,49 @@ def measure(args: argparse.Namespace) -> int:
             )
 
     # -- 4. past date ------------------------------------------------------------------------
-    root = nodes[0].organization
-    with Phase(
-        f"engine.report(root, {past}): every node on a past date ({args.slow_runs} runs)",
-        backend_pid,
-    ):
-        reported, result = measure_instrumented(
-            f"report(root, {past})", lambda: engine.report(root, past), args.slow_runs, False
-        )
-    past_s = median(reported.times)
+    output = (folder if duck is not None else Path(tempfile.gettempdir())) / "past.csv"
     say(
-        f"   report(root, {past}): {spread(reported.times)}; {len(result.figures):,} nodes; "
-        f"this process grew by up to {reported.peak_gib:.2f} GiB during a call"
+        f"\n== engine.report(root, {past}): every node on a past date, in a new process "
+        f"({args.slow_runs} runs after a warm-up) ({load()})"
     )
-    line = f"{ms(past_s)}, +{reported.peak_gib:.1f} GiB memory"
+    reported = run_child(
+        child_command(args, "past", "--past-date", past.isoformat(), "--output", str(output))
+    )
+    past_s = median(reported["times"])
+    say(
+        f"   report(root, {past}): {spread(reported['times'])}; {reported['nodes']:,} nodes, "
+        f"{reported['cells']:,} figures; the process grew by {reported['peak']:.2f} GiB during "
+        "its first call"
+    )
+    line = f"{ms(past_s)}, +{reported['peak']:.1f} GiB memory"
     past_ratio = None
     if duck is not None:
         with Phase(f"reference: DuckDB, every node on {past}, from the effect rows"):
             sql = figures_sql("duckdb", tables, past, milestones(past), None)
-            ref_times, rows = timed(lambda: duck.execute(sql).fetchall(), args.runs)
-            say(f"   DuckDB: {spread(ref_times)}; {len(rows):,} rows")
-            cells = sum(len(c) for c in result.figures.values())
-            say_differences(
-                f"report(root, {past}) against DuckDB",
-                differences(result.figures, as_figures(rows)),
-                cells,
+            ref_times, _ = timed(
+                lambda: duck.execute(f"CREATE OR REPLACE TABLE ref_past AS {sql}"), args.runs
             )
+            say(f"   DuckDB: {spread(ref_times)}")
+            duck.execute(
+                f"CREATE OR REPLACE TABLE product_past AS SELECT * FROM read_csv('{output}', "
+                "header = true, columns = {'organization_id': 'BIGINT', 'dimension': 'VARCHAR', "
+                "'value': 'VARCHAR', 'own': 'INTEGER', 'total': 'INTEGER'})"
+            )
+            say_differences(
+                f"report(root, {past}) against DuckDB (totals)",
+                compare_tables(
+                    lambda q: duck.execute(q).fetchall(),
+                    "(SELECT organization_id, dimension, value, 0 AS own, total FROM product_past)",
+                    "(SELECT organization_id, dimension, value, 0 AS own, total FROM ref_past)",
+                ),
+                reported["cells"],
+            )
+            duck.execute("DROP TABLE product_past")
+            duck.execute("DROP TABLE ref_past")
         past_ratio = past_s / median(ref_times)
         say(f"RATIO report(root, past) / DuckDB: {past_ratio:.1f}")
         line += f"; {past_ratio:.1f}x DuckDB ({ms(median(ref_times))})"
+    output.unlink(missing_ok=True)
     summary.add(
         f"report(root, {past}), every node",
         line,
@@ -1285,10 +1350,8 @@ def measure(args: argparse.Namespace) -> int:
     if scale > 1.1:
         summary.add(
             "  report(root, past) at 6M (linear)",
-            f"~{past_s * scale:.0f} s, ~+{reported.peak_gib * scale:.0f} GiB",
+            f"~{past_s * scale:.0f} s, ~+{reported['peak'] * scale:.0f} GiB",
         )
-    del result
-    gc.collect()
 
     # -- 5. the mark's cost ------------------------------------------------------------------
     with Phase("the figure mark's cost per recorded event (new process, interleaved blocks)"):
@@ -1318,6 +1381,7 @@ def measure(args: argparse.Namespace) -> int:
     )
 
     # -- 6. freshness and fold ---------------------------------------------------------------
+    root = nodes[0].organization
     with Phase("freshness: an event, then read(root); fold() after N events", backend_pid):
         leftover = PendingFigure.objects.count()
         started = time.perf_counter()
@@ -1567,7 +1631,10 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="measure the database of DANGVU_DATABASE_URL (a cluster kept by --keep); no build",
     )
-    parser.add_argument("--child", choices=["mark", "writer"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=["mark", "writer", "rebuild", "past"], help=argparse.SUPPRESS
+    )
+    parser.add_argument("--output", help=argparse.SUPPRESS)
     parser.add_argument("--under", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--wait", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -1575,7 +1642,11 @@ def main(argv: list[str] | None = None) -> int:
         args.slow_runs = args.runs
     if args.child:
         start_django()
-        return child_mark(args) if args.child == "mark" else child_writer(args)
+        if args.child == "mark":
+            return child_mark(args)
+        if args.child == "writer":
+            return child_writer(args)
+        return child_heavy(args)
     if args.reuse:
         if not os.environ.get("DANGVU_DATABASE_URL"):
             raise SystemExit("--reuse needs DANGVU_DATABASE_URL (printed by a run with --keep)")

@@ -61,3 +61,68 @@ class FigureState(models.Model):
 
     def __str__(self) -> str:
         return f"figures of {self.day}"
+
+
+class FiledStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted")
+    ACCEPTED = "accepted", _("accepted")
+    RETURNED = "returned", _("returned")
+
+
+class FiledReport(models.Model):
+    """A standard form filed (frozen) by an organization and sent to the level above, which
+    accepts it or returns it with a reason. ``figures`` is the filled-in form as it was (its
+    columns and rows); ``xlsx`` and ``pdf`` are the files as they were sent. Nothing here is
+    ever recomputed: later events, back-dated ones included, change today's forms only."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        models.PROTECT,
+        related_name="filed_reports",
+        verbose_name=_("organization"),
+    )
+    addressed_to = models.ForeignKey(
+        "organizations.Organization",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="received_reports",
+        verbose_name=_("sent to"),
+    )
+    layout = models.CharField(_("form"), max_length=40)
+    start = models.DateField(_("period from"), null=True, blank=True)
+    on = models.DateField(_("as of"))
+    figures = models.JSONField(_("figures"))
+    xlsx = models.BinaryField(_("xlsx file"))
+    pdf = models.BinaryField(_("PDF file"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=FiledStatus.choices, default=FiledStatus.SUBMITTED
+    )
+    filed_by = models.ForeignKey(
+        "accounts.User", models.PROTECT, related_name="+", verbose_name=_("filed by")
+    )
+    filed_at = models.DateTimeField(_("filed at"))
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted or returned by"),
+    )
+    decided_at = models.DateTimeField(_("accepted or returned at"), null=True, blank=True)
+    reason = models.TextField(_("reason for returning"), blank=True)
+
+    class Meta:
+        verbose_name = _("filed report")
+        verbose_name_plural = _("filed reports")
+        ordering = ["-filed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.layout} {self.organization_id} {self.on}"
+
+    @property
+    def title(self) -> str:
+        from dangvu.reports.layouts import LAYOUTS  # the layouts read the catalogues' models
+
+        return str(LAYOUTS[self.layout].title) if self.layout in LAYOUTS else self.layout

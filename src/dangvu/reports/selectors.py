@@ -4,10 +4,14 @@ from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import Q, QuerySet
+
+from dangvu.accounts import scoping
 from dangvu.organizations.selectors import organization_for
 from dangvu.reports import figures, tables
 from dangvu.reports.engine import Key, Report, members_behind, report
 from dangvu.reports.layouts import Column, Layout
+from dangvu.reports.models import FiledReport
 from dangvu.reports.movements import movements
 from dangvu.reports.tables import Table
 
@@ -54,3 +58,17 @@ def behind_for(
     """The members or organizations behind one figure of an organization the user may see:
     only those counted in its subtree on the figure's date, so never any outside his scope."""
     return tables.behind(column, organization_for(user, organization_id), on, start)
+
+
+def filed_reports_for(user: Any, organization_id: Any) -> QuerySet[FiledReport]:
+    """The reports an organization the user may see has filed, and those sent to it."""
+    organization = organization_for(user, organization_id)
+    return FiledReport.objects.filter(
+        Q(organization=organization) | Q(addressed_to=organization)
+    ).select_related("organization", "filed_by")
+
+
+def filed_report_for(user: Any, pk: Any) -> FiledReport:
+    """One filed report whose organization the user may see (404 otherwise, as if missing)."""
+    reports = scoping.scope(FiledReport.objects.all(), user, "organization__path")
+    return scoping.get_or_404(reports.select_related("organization", "addressed_to"), pk=pk)

@@ -7,8 +7,14 @@ from dangvu.reports import views
 app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("<int:pk>/filed/", views.filed_list, name="filed_list"),
     path("<int:pk>/<slug:code>/", views.table, name="table"),
     path("<int:pk>/<slug:code>/members/", views.behind, name="behind"),
     path("<int:pk>/<slug:code>.xlsx", views.export, {"format": "xlsx"}, name="xlsx"),
     path("<int:pk>/<slug:code>.pdf", views.export, {"format": "pdf"}, name="pdf"),
+    path("<int:pk>/<slug:code>/file/", views.file, name="file"),
+    path("filed/<int:pk>/", views.filed, name="filed"),
+    path("filed/<int:pk>/decide/", views.decide, name="decide"),
+    path("filed/<int:pk>.xlsx", views.filed_file, {"format": "xlsx"}, name="filed_xlsx"),
+    path("filed/<int:pk>.pdf", views.filed_file, {"format": "pdf"}, name="filed_pdf"),
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,18 +17,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from dangvu.accounts import scoping
+from dangvu.accounts.models import Role
 from dangvu.core.errors import DomainError
 from dangvu.membership.models import Member
 from dangvu.organizations.models import Organization
 from dangvu.organizations.selectors import organization_for, organizations_for
-from dangvu.reports import exports, selectors
+from dangvu.reports import exports, selectors, services
 from dangvu.reports.layouts import LAYOUTS, PERIOD, START, Layout
+from dangvu.reports.models import FiledReport, FiledStatus
 from dangvu.reports.tables import Table, header_rows
 
 DATE_FORMAT = "%d/%m/%Y"
 PAGE_SIZE = 100
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class DateInput(forms.DateField):
@@ -142,6 +147,9 @@ def table(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         "layouts": LAYOUTS.values(),
         "form": form,
         "parent": _visible_parent(request, organization),
+        "may_file": any(
+            scoping.has_role(request.user, role, organization) for role in services.FILERS
+        ),
     }
     if filled is not None:
         context.update(table_context(request, filled, form))
@@ -162,7 +170,7 @@ def export(request: HttpRequest, pk: int, code: str, format: str) -> HttpRespons
     organization = organization_for(request.user, pk)
     if format == "xlsx":
         content = exports.xlsx(filled, organization)
-        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        kind = XLSX
     else:
         content = exports.pdf(filled, organization)
         kind = "application/pdf"
@@ -219,3 +227,117 @@ def behind(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             "params": request.GET.copy(),
         },
     )
+
+
+# --- filed reports ---------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def file(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """Freeze the form shown (same organization, date or period) and send it up."""
+    layout = layout_or_404(code)
+    organization = organization_for(request.user, pk)
+    form = ReportDates(request.POST)
+    if not form.is_valid():
+        return table(request, pk, code)
+    on, start = form.dates(layout)
+    try:
+        filed = services.file_report(
+            actor=request.user, organization=organization, layout=layout, on=on, start=start
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect(reverse("reports:table", args=[pk, code]) + "?" + query(on, start))
+    messages.success(request, _("The report is filed and sent to the level above."))
+    return redirect("reports:filed", pk=filed.pk)
+
+
+@login_required
+def filed_list(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = organization_for(request.user, pk)
+    reports = selectors.filed_reports_for(request.user, pk)
+    return render(
+        request,
+        "reports/filed_list.html",
+        {
+            "organization": organization,
+            "own": [r for r in reports if r.organization_id == organization.pk],
+            "received": [r for r in reports if r.addressed_to_id == organization.pk],
+            "layouts": LAYOUTS,
+        },
+    )
+
+
+@login_required
+def filed(request: HttpRequest, pk: int) -> HttpResponse:
+    report = selectors.filed_report_for(request.user, pk)
+    return _filed_page(request, report)
+
+
+def _filed_page(
+    request: HttpRequest, report: FiledReport, reason_error: str = "", status: int = 200
+) -> HttpResponse:
+    frozen = services.frozen_table(report)
+    found, events = services.differences(report)
+    above = report.addressed_to
+    may_decide = (
+        report.status == FiledStatus.SUBMITTED
+        and above is not None
+        and (
+            scoping.has_role(request.user, Role.APPROVER, above)
+            or scoping.has_role(request.user, Role.ADMIN, above)
+        )
+    )
+    top, below = header_rows(frozen.columns)
+    return render(
+        request,
+        "reports/filed.html",
+        {
+            "report": report,
+            "table": frozen,
+            "layout": frozen.layout,
+            "header_top": top,
+            "header_below": below,
+            "cells": [(row, [(count, "") for count in row.values]) for row in frozen.rows],
+            "differences": found,
+            "events": events,
+            "may_decide": may_decide,
+            "reason_error": reason_error,
+            "reason": request.POST.get("reason", ""),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Accept the filed report, or return it with a reason."""
+    report = selectors.filed_report_for(request.user, pk)
+    try:
+        if request.POST.get("action") == "accept":
+            services.accept_report(actor=request.user, report=report)
+            messages.success(request, _("The report is accepted."))
+        else:
+            services.return_report(
+                actor=request.user, report=report, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("The report is returned."))
+    except DomainError as error:
+        if error.field == "reason":
+            return _filed_page(request, report, str(error), status=400)
+        messages.error(request, str(error))
+    return redirect("reports:filed", pk=report.pk)
+
+
+@login_required
+def filed_file(request: HttpRequest, pk: int, format: str) -> HttpResponse:
+    """The xlsx or PDF exactly as it was filed."""
+    report = selectors.filed_report_for(request.user, pk)
+    content = bytes(report.xlsx if format == "xlsx" else report.pdf)
+    kind = XLSX if format == "xlsx" else "application/pdf"
+    response = HttpResponse(content, content_type=kind)
+    name = f"{report.layout}-{report.organization_id}-{report.on:%Y-%m-%d}-filed-{report.pk}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.{format}"'
+    return response

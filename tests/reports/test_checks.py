@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.http import Http404
+from django.urls import reverse
 
 from dangvu.core.errors import NotPermitted
 from dangvu.membership.models import Member
@@ -71,3 +72,23 @@ def test_an_official_date_after_a_provincial_extension_is_not_a_contradiction(
         max_extension_months=12,
     )
     assert inconsistencies(world.province_a).members["official_date"] == []
+
+
+@pytest.mark.django_db
+def test_the_checks_page_counts_per_organization_and_opens_the_lists(client, world, admit):
+    member = admit(date(2024, 3, 1))
+    member.person.hometown = ""
+    member.person.save()
+    client.force_login(world.admin_a)
+    page = client.get(reverse("reports:checks", args=[world.province_a.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Thiếu trường bắt buộc" in text and world.commune_a1.name in text
+    listed = client.get(
+        reverse("reports:check_members", args=[world.commune_a1.pk, "missing_fields"])
+    ).content.decode()
+    assert member.person.full_name in listed and "1 đảng viên" in listed
+    client.force_login(world.viewer_a)  # in scope, not an admin: refused, with the reason
+    assert client.get(reverse("reports:checks", args=[world.province_a.pk])).status_code == 403
+    client.force_login(world.clerk_b1)  # out of scope: missing
+    assert client.get(reverse("reports:checks", args=[world.province_a.pk])).status_code == 404

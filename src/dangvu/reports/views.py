@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,11 +22,11 @@ from django.views.decorators.http import require_POST
 
 from dangvu.accounts import scoping
 from dangvu.accounts.models import Role
-from dangvu.core.errors import DomainError
+from dangvu.core.errors import DomainError, NotPermitted
 from dangvu.membership.models import Member
 from dangvu.organizations.models import Organization
-from dangvu.organizations.selectors import organization_for, organizations_for
-from dangvu.reports import exports, selectors, services
+from dangvu.organizations.selectors import organization_for, organizations_for, versions_on
+from dangvu.reports import checks, exports, selectors, services
 from dangvu.reports.layouts import LAYOUTS, PERIOD, START, Layout
 from dangvu.reports.models import FiledReport, FiledStatus
 from dangvu.reports.tables import Table, header_rows
@@ -147,6 +148,7 @@ def table(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         "layouts": LAYOUTS.values(),
         "form": form,
         "parent": _visible_parent(request, organization),
+        "may_check": scoping.has_role(request.user, Role.ADMIN, organization),
         "may_file": any(
             scoping.has_role(request.user, role, organization) for role in services.FILERS
         ),
@@ -341,3 +343,71 @@ def filed_file(request: HttpRequest, pk: int, format: str) -> HttpResponse:
     name = f"{report.layout}-{report.organization_id}-{report.on:%Y-%m-%d}-filed-{report.pk}"
     response["Content-Disposition"] = f'attachment; filename="{name}.{format}"'
     return response
+
+
+# --- consistency checks ----------------------------------------------------------------------
+
+CHECK_LABELS = {
+    "official_date": gettext_lazy("Official date not at the end of probation"),
+    "under_age": gettext_lazy("Under age on the cell's resolution date"),
+    "dissolved_organization": gettext_lazy("Member of a dissolved organization"),
+    "missing_fields": gettext_lazy("Mandatory fields missing"),
+}
+
+
+def _findings(request: HttpRequest, pk: int) -> Any:
+    try:
+        return checks.inconsistencies_for(request.user, pk)
+    except NotPermitted as error:
+        raise PermissionDenied(str(error)) from error
+
+
+@login_required
+def consistency(request: HttpRequest, pk: int) -> HttpResponse:
+    """Members whose data contradict each other, counted for the organization and each direct
+    subordinate (today's tree), each count opening its list. For administrators."""
+    organization = organization_for(request.user, pk)
+    findings = _findings(request, pk)
+    today = timezone.localdate()
+    children = list(
+        versions_on(today)
+        .filter(parent=organization)
+        .order_by("name")
+        .values_list("organization_id", "name")
+    )
+    rows: list[tuple[int | None, int, str]] = [(None, organization.pk, organization.name)]
+    rows += [(n, child, name) for n, (child, name) in enumerate(children, start=1)]
+    table = [
+        (number, child, name, [findings.counts[child][check] for check in checks.CHECKS])
+        for number, child, name in rows
+    ]
+    return render(
+        request,
+        "reports/consistency.html",
+        {
+            "organization": organization,
+            "checks": [(check, CHECK_LABELS[check]) for check in checks.CHECKS],
+            "table": table,
+        },
+    )
+
+
+@login_required
+def consistency_members(request: HttpRequest, pk: int, check: str) -> HttpResponse:
+    if check not in CHECK_LABELS:
+        raise Http404
+    organization = organization_for(request.user, pk)
+    ids = _findings(request, pk).members[check]
+    page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
+    by_pk = Member.objects.select_related("person", "organization").in_bulk(list(page.object_list))
+    return render(
+        request,
+        "reports/consistency_members.html",
+        {
+            "organization": organization,
+            "label": CHECK_LABELS[check],
+            "count": len(ids),
+            "page": page,
+            "lines": [by_pk[i] for i in page.object_list],
+        },
+    )

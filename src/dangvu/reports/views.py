@@ -26,7 +26,7 @@ from dangvu.core.errors import DomainError, NotPermitted
 from dangvu.membership.models import Member
 from dangvu.organizations.models import Organization
 from dangvu.organizations.selectors import organization_for, organizations_for, versions_on
-from dangvu.reports import checks, exports, selectors, services
+from dangvu.reports import charts, checks, exports, selectors, services
 from dangvu.reports.layouts import LAYOUTS, PERIOD, START, Layout
 from dangvu.reports.models import FiledReport, FiledStatus
 from dangvu.reports.tables import Table, header_rows
@@ -411,3 +411,60 @@ def consistency_members(request: HttpRequest, pk: int, check: str) -> HttpRespon
             "lines": [by_pk[i] for i in page.object_list],
         },
     )
+
+
+# --- charts ----------------------------------------------------------------------------------
+
+CHARTS = {
+    "age": gettext_lazy("Members by age"),
+    "ethnicity": gettext_lazy("Members by ethnic group"),
+    "education": gettext_lazy("Members by general education"),
+    "theory": gettext_lazy("Members by political theory"),
+    "admissions": gettext_lazy("Admissions per year"),
+    "headcount": gettext_lazy("Members at the end of each year"),
+}
+
+
+def _series(organization: Organization, name: str) -> list[tuple[str, int]]:
+    today = timezone.localdate()
+    if name == "admissions":
+        return charts.admissions_per_year(organization, today)
+    if name == "headcount":
+        return charts.headcount_per_year(organization, today)
+    return charts.composition(organization, today)[name]
+
+
+@login_required
+def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    """Charts of the organization's subtree, each with its figures as a table beside it."""
+    organization = organization_for(request.user, pk)
+    today = timezone.localdate()
+    composition = charts.composition(organization, today)
+    series = {
+        **composition,
+        "admissions": charts.admissions_per_year(organization, today),
+        "headcount": charts.headcount_per_year(organization, today),
+    }
+    return render(
+        request,
+        "reports/charts.html",
+        {
+            "organization": organization,
+            "today": today,
+            "charts": [(name, title, series[name]) for name, title in CHARTS.items()],
+        },
+    )
+
+
+@login_required
+def chart(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    if name not in CHARTS:
+        raise Http404
+    organization = organization_for(request.user, pk)
+    series = _series(organization, name)
+    picture = charts.svg(
+        str(CHARTS[name]),
+        series,
+        horizontal=name == "ethnicity",
+    )
+    return HttpResponse(picture, content_type="image/svg+xml")

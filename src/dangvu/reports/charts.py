@@ -50,7 +50,7 @@ def composition(organization: Organization, today: date) -> dict[str, Series]:
                 grouped[label] = grouped.get(label, 0) + count
         series = sorted(grouped.items(), key=lambda item: -item[1])
         if limit and len(series) > limit:
-            series = series[: limit - 1] + [(_("Others"), sum(n for _l, n in series[limit - 1 :]))]
+            series = series[: limit - 1] + [(_("Other ethnic groups"), sum(n for _l, n in series[limit - 1 :]))]
         return series
 
     # the report groups of the GeneralEducation and PoliticalTheory catalogues

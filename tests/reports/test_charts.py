@@ -20,22 +20,22 @@ def test_the_series_equal_the_engine_and_the_brute_force(demo):  # noqa: F811
     today = timezone.localdate()
     province = Organization.objects.filter(parent=demo, dissolved_on=None).first()
     for organization in [demo, province]:
-        headcount = dict(charts.headcount_per_year(organization, today))
+        headcount = {p.label: p.count for p in charts.headcount_per_year(organization, today)}
         assert len(headcount) >= 2
         for label, count in headcount.items():
             day = today if "/" in label else date(int(label), 12, 31)
             assert count == report(organization, day).of(organization.pk)[("total", "")], label
-        for label, count in charts.admissions_per_year(organization, today):
-            year = int(label)
+        for point in charts.admissions_per_year(organization, today):
+            label, count, year = point.label, point.count, int(point.label)
             end = min(date(year, 12, 31), today)
             expected = brute_force_movements(demo.pk, date(year, 1, 1), end)
             assert count == expected[organization.pk][("movement", "admitted")], label
-    assert charts.headcount_per_year(demo, today)[0][0] == str(today.year - charts.YEARS + 1)
+    assert charts.headcount_per_year(demo, today)[0].label == str(today.year - charts.YEARS + 1)
     composition = charts.composition(demo, today)
     now = report(demo, today).of(demo.pk)
-    assert sum(n for _label, n in composition["age"]) == now[("total", "")]
-    assert sum(n for _label, n in composition["ethnicity"]) == now[("total", "")]
-    assert dict(composition["age"])["≤ 30"] == now[("age", "≤ 30")]
+    assert sum(p.count for p in composition["age"]) == now[("total", "")]
+    assert sum(p.count for p in composition["ethnicity"]) == now[("total", "")]
+    assert {p.label: p.count for p in composition["age"]}["≤ 30"] == now[("age", "≤ 30")]
 
 
 @pytest.mark.django_db
@@ -50,6 +50,12 @@ def test_the_charts_page_and_its_pictures_stay_inside(client, world, admit):
         body = picture.content.decode()
         assert body.lstrip().startswith("<?xml") and "<svg" in body
         assert not re.search(r'(href|src)="(https?:)?//', body), name  # nothing from outside
+    # each figure under a chart opens the list of as many members
+    for url, count in re.findall(
+        r'<a href="([^"]+/members/[^"]+)">(\d+)</a>', page.content.decode()
+    ):
+        listed = client.get(url.replace("&amp;", "&")).content.decode()
+        assert f"<strong>{count} đảng viên</strong>" in listed, url
     client.force_login(world.clerk_b1)
     assert client.get(reverse("reports:charts", args=[world.province_a.pk])).status_code == 404
     assert (

@@ -8,6 +8,7 @@ tests hold it to the engine). Charts are SVG drawn on the server by pygal and se
 images: no script runs and nothing is fetched from outside.
 """
 
+from dataclasses import dataclass
 from datetime import date
 
 import pygal
@@ -21,8 +22,10 @@ from dangvu.membership.models import EventEffect
 from dangvu.organizations.models import Organization
 from dangvu.organizations.selectors import tree_as_of
 from dangvu.reports import figures, movements, rules
+from dangvu.reports.engine import Key
 
 YEARS = 10  # the trend charts look this many years back
+ETHNIC_BARS = 8  # the largest groups, the rest in one bar
 STYLE = Style(
     font_family="DejaVu Sans, Noto Sans, sans-serif",
     colors=("#b71c1c", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f"),
@@ -34,25 +37,42 @@ STYLE = Style(
     value_font_size=12,
 )
 
-Series = list[tuple[str, int]]
+
+@dataclass
+class Point:
+    """One bar: its label and count, and where its drill-down list is (a form's figure)."""
+
+    label: str
+    count: int
+    layout: str = ""  # the form whose figure it is; empty: no single list (a group of values)
+    key: Key = ("", "")
+    on: date | None = None
+    start: date | None = None  # a period's first day (movements)
+
+
+Series = list[Point]
 
 
 def composition(organization: Organization, today: date) -> dict[str, Series]:
-    """Today's composition of the subtree: (label, count) per chart."""
+    """Today's composition of the subtree, per chart."""
     counts = figures.read(organization, today)[organization.pk]
 
-    def by_catalogue(dimension: str, limit: int | None = None) -> Series:
-        names = dict(Ethnicity.objects.values_list("pk", "name"))
-        grouped: dict[str, int] = {}
-        for (d, value), count in counts.items():
-            if d == dimension:
-                label = names.get(value, value) or _("not recorded")
-                grouped[label] = grouped.get(label, 0) + count
-        series = sorted(grouped.items(), key=lambda item: -item[1])
-        if limit and len(series) > limit:
-            series = series[: limit - 1] + [(_("Other ethnic groups"), sum(n for _l, n in series[limit - 1 :]))]
-        return series
+    def point(layout: str, key: Key, label: str) -> Point:
+        return Point(label, counts[key], layout, key, today)
 
+    names = dict(Ethnicity.objects.values_list("pk", "name"))
+    ethnicities = sorted(
+        (
+            point("ethnicity_religion", key, names.get(key[1], key[1]))
+            for key in counts
+            if key[0] == "ethnicity"
+        ),
+        key=lambda p: -p.count,
+    )
+    if len(ethnicities) > ETHNIC_BARS:
+        rest = ethnicities[ETHNIC_BARS - 1 :]
+        ethnicities = ethnicities[: ETHNIC_BARS - 1]
+        ethnicities.append(Point(_("Other ethnic groups"), sum(p.count for p in rest)))
     # the report groups of the GeneralEducation and PoliticalTheory catalogues
     education_groups = {
         "below_primary": _("Below primary"),
@@ -69,12 +89,14 @@ def composition(organization: Organization, today: date) -> dict[str, Series]:
         "": _("not recorded"),
     }
     return {
-        "age": [(label, counts[("age", label)]) for label, _l, _h in rules.AGE_BANDS],
-        "ethnicity": by_catalogue("ethnicity", limit=8),
+        "age": [point("quality", ("age", label), label) for label, _l, _h in rules.AGE_BANDS],
+        "ethnicity": ethnicities,
         "education": [
-            (label, counts[("education", key)]) for key, label in education_groups.items()
+            point("quality", ("education", key), label) for key, label in education_groups.items()
         ],
-        "theory": [(label, counts[("theory", key)]) for key, label in theory_groups.items()],
+        "theory": [
+            point("quality", ("theory", key), label) for key, label in theory_groups.items()
+        ],
     }
 
 
@@ -82,11 +104,12 @@ def admissions_per_year(organization: Organization, today: date) -> Series:
     """Members admitted in each of the last calendar years (the movement figure)."""
     series = []
     for year in range(today.year - YEARS + 1, today.year + 1):
-        end = min(date(year, 12, 31), today)
+        start, end = date(year, 1, 1), min(date(year, 12, 31), today)
         if not tree_as_of(end, root=organization):
             continue  # the organization did not exist yet
-        counted = movements.movements(organization, date(year, 1, 1), end)
-        series.append((str(year), counted.of(organization.pk)[("movement", "admitted")]))
+        counted = movements.movements(organization, start, end).of(organization.pk)
+        key = ("movement", "admitted")
+        series.append(Point(str(year), counted[key], "movement", key, end, start))
     return series
 
 
@@ -110,14 +133,15 @@ def headcount_per_year(organization: Organization, today: date) -> Series:
         if forest[0].parent_id is not None:  # the root's subtree is everything
             rows = rows.filter(organization_id__in=ids)
         total = rows.aggregate(total=Sum("delta"))["total"] or 0
-        series.append((day.strftime("%d/%m/%Y") if day == today else str(year), total))
+        label = day.strftime("%d/%m/%Y") if day == today else str(year)
+        series.append(Point(label, total, "quality", ("total", ""), day))
     return series
 
 
 def svg(title: str, series: Series, horizontal: bool = False) -> bytes:
     """A bar chart as an SVG document."""
     kind = pygal.HorizontalBar if horizontal else pygal.Bar
-    longest = max((len(label) for label, _count in series), default=0)
+    longest = max((len(p.label) for p in series), default=0)
     chart = kind(
         style=STYLE,
         js=[],  # no tooltip script: the picture is served as an image
@@ -130,6 +154,6 @@ def svg(title: str, series: Series, horizontal: bool = False) -> bytes:
         truncate_label=-1,  # never cut a label ("Trung học phổ thông")
         margin=20,
     )
-    chart.x_labels = [label for label, _count in series]
-    chart.add(title, [count for _label, count in series])
+    chart.x_labels = [p.label for p in series]
+    chart.add(title, [p.count for p in series])
     return bytes(chart.render())

@@ -425,7 +425,7 @@ CHARTS = {
 }
 
 
-def _series(organization: Organization, name: str) -> list[tuple[str, int]]:
+def _series(organization: Organization, name: str) -> charts.Series:
     today = timezone.localdate()
     if name == "admissions":
         return charts.admissions_per_year(organization, today)
@@ -445,13 +445,25 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "admissions": charts.admissions_per_year(organization, today),
         "headcount": charts.headcount_per_year(organization, today),
     }
+
+    def link(point: charts.Point) -> str:
+        if not point.layout or not point.count or point.on is None:
+            return ""
+        when = PERIOD if point.start else "on"
+        drill = {"dimension": point.key[0], "value": point.key[1], "when": when}
+        url = reverse("reports:behind", args=[organization.pk, point.layout])
+        return f"{url}?{query(point.on, point.start)}&{urlencode(drill)}"
+
     return render(
         request,
         "reports/charts.html",
         {
             "organization": organization,
             "today": today,
-            "charts": [(name, title, series[name]) for name, title in CHARTS.items()],
+            "charts": [
+                (name, title, [(p, link(p)) for p in series[name]])
+                for name, title in CHARTS.items()
+            ],
         },
     )
 

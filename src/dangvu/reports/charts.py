@@ -2,9 +2,8 @@
 
 Composition (age, ethnic group, education, political theory) is today's maintained figures;
 admissions per year are the movement figures of each calendar year; the headcount at each
-year's end is the sum of the ledger's headcount deltas of the organizations of that day's
-subtree (each member counts once per organization and standing, so the sum is the count: the
-tests hold it to the engine). Charts are SVG drawn on the server by pygal and served as
+year's end is ``engine.headcounts`` of that day (the headcount alone, counted in SQL as the
+engine counts it). Charts are SVG drawn on the server by pygal and served as
 images: no script runs and nothing is fetched from outside.
 """
 
@@ -12,16 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import pygal
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
 from dangvu.core.models import Ethnicity
-from dangvu.membership.models import Counter as LedgerCounter
-from dangvu.membership.models import EventEffect
 from dangvu.organizations.models import Organization
 from dangvu.organizations.selectors import tree_as_of
-from dangvu.reports import figures, movements, rules
+from dangvu.reports import engine, figures, movements, rules
 from dangvu.reports.engine import Key
 
 YEARS = 10  # the trend charts look this many years back
@@ -118,21 +114,9 @@ def headcount_per_year(organization: Organization, today: date) -> Series:
     series = []
     for year in range(today.year - YEARS + 1, today.year + 1):
         day = min(date(year, 12, 31), today)
-        forest = tree_as_of(day, root=organization)
-        if not forest:
-            continue
-        ids, stack = [], [forest[0]]
-        while stack:
-            node = stack.pop()
-            ids.append(node.organization_id)
-            stack.extend(node.children)
-        rows = EventEffect.objects.filter(
-            effective_date__lte=day,
-            counter__in=[LedgerCounter.PROBATIONARY, LedgerCounter.OFFICIAL],
-        )
-        if forest[0].parent_id is not None:  # the root's subtree is everything
-            rows = rows.filter(organization_id__in=ids)
-        total = rows.aggregate(total=Sum("delta"))["total"] or 0
+        if not tree_as_of(day, root=organization):
+            continue  # the organization did not exist yet
+        total = engine.headcounts(organization, day)[organization.pk]
         label = day.strftime("%d/%m/%Y") if day == today else str(year)
         series.append(Point(label, total, "quality", ("total", ""), day))
     return series

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -188,6 +189,38 @@ def compute(
             total.update(result.figures[child.organization_id])
         result.figures[node.organization_id] = total
     return result, tally
+
+
+def headcounts(organization: Organization, on: date) -> dict[int, int]:
+    """Only the headcount (``("total", "")``) of ``organization`` and every node below it on
+    ``on``, each including its subtree: counted in SQL as ``count_ledger`` counts it (a member
+    counts in an organization when his deltas there add up to more than zero), without the
+    demographic figures. A period's opening figure and the yearly trend need nothing more."""
+    forest = tree_as_of(on, root=organization)
+    if not forest:
+        raise DomainError(
+            _("%(name)s does not exist on %(date)s.")
+            % {"name": organization.name, "date": format_date(on)}
+        )
+    effects = connection.ops.quote_name(EventEffect._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT organization_id, COUNT(*) FROM (SELECT member_id, organization_id"
+            f" FROM {effects} WHERE effective_date <= %s AND counter IN (%s, %s)"
+            f" GROUP BY member_id, organization_id, counter HAVING SUM(delta) > 0) AS counted"
+            f" GROUP BY organization_id",
+            [on, LedgerCounter.PROBATIONARY.value, LedgerCounter.OFFICIAL.value],
+        )
+        own = dict(cursor.fetchall())
+    totals: dict[int, int] = {}
+
+    def add_up(node: NodeAsOf) -> int:
+        total = own.get(node.organization_id, 0) + sum(add_up(child) for child in node.children)
+        totals[node.organization_id] = total
+        return total
+
+    add_up(forest[0])
+    return totals
 
 
 def kind_keys(node: Any) -> list[Key]:

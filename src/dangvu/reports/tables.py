@@ -90,7 +90,8 @@ def build(layout: Layout, organization: Organization, on: date, start: date | No
         whens |= {END}
         sources[PERIOD] = movements.movements(organization, start, on).figures
         if START in whens:
-            sources[START] = _start_figures(organization, start - timedelta(days=1))
+            keys = {c.key for c in layout.columns if isinstance(c, Column) and c.when == START}
+            sources[START] = _start_figures(organization, start - timedelta(days=1), keys)
         sources[END] = figures_on(organization, on)
     else:
         sources[ON] = figures_on(organization, on)
@@ -115,10 +116,18 @@ def build(layout: Layout, organization: Organization, on: date, start: date | No
     return Table(layout, organization.pk, version.name, parent_name or "", on, start, columns, rows)
 
 
-def _start_figures(organization: Organization, day: date) -> dict[int, Counter[Key]]:
+def _start_figures(
+    organization: Organization, day: date, keys: set[Key]
+) -> dict[int, Counter[Key]]:
     """The figures of the day before a period, for the organizations of its last day (an
-    organization founded during the period starts from nothing)."""
+    organization founded during the period starts from nothing). The headcount alone is
+    counted without the rest (``engine.headcounts``)."""
     try:
+        if keys == {("total", "")}:
+            return {
+                pk: Counter({("total", ""): count})
+                for pk, count in engine.headcounts(organization, day).items()
+            }
         return figures_on(organization, day)
     except DomainError:
         return {}

@@ -81,7 +81,7 @@ def server_env(tmp: Path) -> dict[str, str]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    """gunicorn serving a freshly migrated SQLite file; always stopped at the end."""
+    """gunicorn serving a freshly migrated SQLite file with a small demo; always stopped."""
     env = server_env(tmp_path)
     manage(env, "migrate", "--no-input", "-v", "0")
     manage(env, "collectstatic", "--no-input", "-v", "0")
@@ -94,6 +94,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
         "--email",
         "admin@example.org",
     )
+    manage(env, "seed_demo", "--provinces", "1", "--members", "400", "--seed", "3")
+    manage(env, "fold_figures")
     port = free_port()
     gunicorn = Path(sys.executable).parent / "gunicorn"
     log = tmp_path / "gunicorn.log"
@@ -217,6 +219,78 @@ def test_sign_in_and_see_the_home_page(chromium: str, server: Server) -> None:
             page.screenshot(path=ARTIFACTS / "home-1366x768.png", full_page=True)
             page.set_viewport_size({"width": 390, "height": 844})
             page.screenshot(path=ARTIFACTS / "home-390x844.png", full_page=True)
+            context.close()
+        finally:
+            browser.close()
+    assert not problems, "\n".join(problems) + f"\n(server log: {server.log})"
+
+
+@pytest.mark.browser
+def test_read_a_report_open_a_figure_and_download_the_form(chromium: str, server: Server) -> None:
+    """A user opens the reports, follows a figure to its list (as long as the figure says),
+    switches to the movements of the year and downloads the xlsx and the PDF."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(
+                viewport={"width": 1366, "height": 768},
+                locale="vi-VN",
+                timezone_id="Asia/Ho_Chi_Minh",
+                accept_downloads=True,
+            )
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            page.on("console", lambda message: note_console(message, problems))
+            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+            page.on("response", lambda response: note_response(response, problems))
+
+            page.goto(server.url + "/reports/")
+            page.fill("#id_username", USERNAME)
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_load_state("load")
+            assert page.locator("h1").inner_text() == "Chất lượng đảng viên"
+            page.screenshot(path=ARTIFACTS / "report-quality-1366x768.png")
+
+            total = page.locator("tr.total-row td.num a").first
+            members = int(total.inner_text())
+            assert members > 100
+            total.click()
+            page.wait_for_load_state("load")
+            assert page.locator("strong", has_text="đảng viên").first.inner_text() == (
+                f"{members} đảng viên"
+            )
+            page.go_back()
+
+            page.click("text=Tăng, giảm đảng viên")
+            page.wait_for_load_state("load")
+            assert page.locator("h1").inner_text() == "Tăng, giảm đảng viên"
+            headers = page.locator("thead th").all_inner_texts()
+            assert "Kết nạp" in headers and "Cuối kỳ" in headers
+            with page.expect_download() as xlsx:
+                page.click("text=Tải Excel (xlsx)")
+            assert xlsx.value.suggested_filename.endswith(".xlsx")
+            with page.expect_download() as pdf:
+                page.click("text=Tải PDF để in")
+            assert pdf.value.suggested_filename.endswith(".pdf")
+            pdf.value.save_as(ARTIFACTS / "report-movement.pdf")
+
+            # a wrong date: explained next to the field, what was typed is kept
+            page.fill("#id_end", "31/02/2026")
+            page.click("button:has-text('Xem')")
+            page.wait_for_load_state("load")
+            assert page.locator("#id_end-error").inner_text() == "Nhập ngày theo dạng dd/mm/yyyy."
+            assert page.input_value("#id_end") == "31/02/2026"
+            # the form answered 400 on purpose: that is not a problem of the page
+            problems[:] = [p for p in problems if "400" not in p]
+
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.goto(server.url + "/reports/")
+            page.screenshot(path=ARTIFACTS / "report-quality-390x844.png", full_page=True)
             context.close()
         finally:
             browser.close()

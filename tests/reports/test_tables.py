@@ -212,3 +212,15 @@ def test_the_list_behind_a_figure_is_paginated_and_complete(client, world, admit
     listed = [m for m in Member.objects.filter(pk__in=[m.pk for m in members])]
     shown = [m.person.full_name in first + second.content.decode() for m in listed]
     assert all(shown) and "3 đảng viên" in first
+
+
+@pytest.mark.django_db
+def test_the_csv_has_one_line_per_row_of_the_form(client, world, admit):
+    admit(date(2024, 3, 1))
+    client.force_login(world.viewer_a)
+    response = client.get(url("csv", world.province_a))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("STT,Tổ chức đảng,Đảng viên,Tuổi đời: ≤ 30")
+    assert lines[1].startswith(f"Tổng số,{world.province_a.name},1,")
+    assert len(lines) == 1 + 1 + 2  # header, total, the two communes

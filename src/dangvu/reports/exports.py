@@ -2,8 +2,9 @@
 organization and date, numbered rows and columns, the total row, signature block) and as a
 PDF for print (the same layout in HTML, printed by WeasyPrint on A4 landscape)."""
 
+import csv
 from datetime import date
-from io import BytesIO
+from io import BytesIO, StringIO
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -196,6 +197,18 @@ def xlsx(table: Table, organization: Organization) -> bytes:
     output = BytesIO()
     book.save(output)
     return output.getvalue()
+
+
+def csv_text(table: Table) -> str:
+    """The form as CSV (UTF-8 with a byte-order mark, so that Excel reads the diacritics): a
+    header line with the column labels, then the total and one line per subordinate."""
+    output = StringIO()
+    writer = csv.writer(output)
+    labels = [f"{c.group}: {c.label}" if c.group else str(c.label) for c in table.columns]
+    writer.writerow([_("No."), _("Organization"), *labels])
+    for row in table.rows:
+        writer.writerow([_("Total") if row.number is None else row.number, row.name, *row.values])
+    return "\ufeff" + output.getvalue()
 
 
 def print_html(table: Table, organization: Organization) -> str:

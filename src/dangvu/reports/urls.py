@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/<slug:code>/members/", views.behind, name="behind"),
     path("<int:pk>/<slug:code>.xlsx", views.export, {"format": "xlsx"}, name="xlsx"),
     path("<int:pk>/<slug:code>.pdf", views.export, {"format": "pdf"}, name="pdf"),
+    path("<int:pk>/<slug:code>.csv", views.export, {"format": "csv"}, name="csv"),
     path("<int:pk>/<slug:code>/file/", views.file, name="file"),
     path("filed/<int:pk>/", views.filed, name="filed"),
     path("filed/<int:pk>/decide/", views.decide, name="decide"),

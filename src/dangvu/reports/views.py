@@ -170,9 +170,12 @@ def export(request: HttpRequest, pk: int, code: str, format: str) -> HttpRespons
     if filled is None:
         return table(request, pk, code)
     organization = organization_for(request.user, pk)
+    content: bytes | str
     if format == "xlsx":
         content = exports.xlsx(filled, organization)
         kind = XLSX
+    elif format == "csv":
+        content, kind = exports.csv_text(filled), "text/csv; charset=utf-8"
     else:
         content = exports.pdf(filled, organization)
         kind = "application/pdf"

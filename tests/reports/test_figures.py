@@ -22,7 +22,7 @@ from dangvu.organizations import services as tree
 from dangvu.organizations.models import Organization
 from dangvu.people import services as people
 from dangvu.reports import engine, figures
-from dangvu.reports.models import FigureState, NodeFigure, PendingFigure
+from dangvu.reports.models import FigureState, OrganizationFigures, PendingFigure
 from dangvu.reports.selectors import figures_for
 from tests.reports.test_engine import brute_force
 from tests.reports.test_engine import demo as demo  # noqa: F401  (fixture)
@@ -31,12 +31,12 @@ from tests.reports.test_engine import demo as demo  # noqa: F401  (fixture)
 def stored() -> tuple[dict[int, Counter], dict[int, Counter]]:
     own: dict[int, Counter] = {}
     total: dict[int, Counter] = {}
-    for row in NodeFigure.objects.all():
-        key = (row.dimension, row.value)
-        if row.own:
-            own.setdefault(row.organization_id, Counter())[key] = row.own
-        if row.total:
-            total.setdefault(row.organization_id, Counter())[key] = row.total
+    for row in OrganizationFigures.objects.all():
+        for counts, nested in ((own, row.own), (total, row.total)):
+            for dimension, values in nested.items():
+                for value, count in values.items():
+                    assert count, (row, dimension, value)  # zero counts are left out
+                    counts.setdefault(row.organization_id, Counter())[(dimension, value)] = count
     return own, total
 
 

@@ -49,7 +49,7 @@ from dangvu.organizations.models import Organization
 from dangvu.organizations.selectors import tree_as_of, versions_on
 from dangvu.reports import engine, rules
 from dangvu.reports.engine import Key
-from dangvu.reports.models import FigureState, NodeFigure, PendingFigure
+from dangvu.reports.models import FigureState, OrganizationFigures, PendingFigure
 
 CATCH_UP_DAYS = 31  # beyond this, rebuilding costs less than finding who crossed a boundary
 BATCH = 500
@@ -119,34 +119,49 @@ def _needs_rebuild(since: date, today: date) -> bool:
 
 @transaction.atomic
 def rebuild(today: date | None = None) -> Folded:
-    """Every organization's figures from scratch, with the engine."""
+    """Every organization's figures from scratch."""
     today = today or timezone.localdate()
     state = _lock()
     marks = list(PendingFigure.objects.values_list("pk", flat=True))
-    NodeFigure.objects.all().delete()
+    OrganizationFigures.objects.all().delete()
     rows = []
     roots = [node.organization_id for node in tree_as_of(today)]
     for root in Organization.objects.filter(pk__in=roots):
         report, tally = engine.compute(root, today, None)
-        for node in report.nodes():
-            own, total = tally.own[node.organization_id], report.figures[node.organization_id]
-            rows += [
-                NodeFigure(
-                    organization_id=node.organization_id,
-                    dimension=dimension,
-                    value=value,
-                    own=own[(dimension, value)],
-                    total=count,
-                )
-                for (dimension, value), count in total.items()
-                if count
-            ]
-    NodeFigure.objects.bulk_create(rows, batch_size=5000)
+        rows += [
+            OrganizationFigures(
+                organization_id=node.organization_id,
+                own=to_json(tally.own[node.organization_id]),
+                total=to_json(report.figures[node.organization_id]),
+            )
+            for node in report.nodes()
+            if +report.figures[node.organization_id]
+        ]
+    OrganizationFigures.objects.bulk_create(rows, batch_size=2000)
     for start in range(0, len(marks), BATCH):
         PendingFigure.objects.filter(pk__in=marks[start : start + BATCH]).delete()
     state.day, state.folded_at = today, timezone.now()
     state.save()
-    return Folded(today, len({row.organization_id for row in rows}), rebuilt=True)
+    return Folded(today, len(rows), rebuilt=True)
+
+
+def to_json(counts: Counter[Key]) -> dict[str, dict[str, int]]:
+    """``{dimension: {value: count}}``, zero counts left out."""
+    nested: dict[str, dict[str, int]] = {}
+    for (dimension, value), count in counts.items():
+        if count:
+            nested.setdefault(dimension, {})[value] = count
+    return nested
+
+
+def from_json(nested: dict[str, dict[str, int]]) -> Counter[Key]:
+    return Counter(
+        {
+            (dimension, value): count
+            for dimension, values in nested.items()
+            for value, count in values.items()
+        }
+    )
 
 
 def recount(organization_ids: set[int], today: date) -> None:
@@ -169,11 +184,9 @@ def recount(organization_ids: set[int], today: date) -> None:
 
 def stored_own(organization_ids: list[int]) -> dict[int, Counter[Key]]:
     own: dict[int, Counter[Key]] = {pk: Counter() for pk in organization_ids}
-    rows = NodeFigure.objects.filter(organization_id__in=organization_ids).exclude(own=0)
-    for pk, dimension, value, count in rows.values_list(
-        "organization_id", "dimension", "value", "own"
-    ):
-        own[pk][(dimension, value)] = count
+    rows = OrganizationFigures.objects.filter(organization_id__in=organization_ids)
+    for pk, counts in rows.values_list("organization_id", "own"):
+        own[pk] = from_json(counts)
     return own
 
 
@@ -185,27 +198,31 @@ def difference(now: Counter[Key], before: Counter[Key]) -> dict[Key, int]:
 
 def _add(own: Counter[tuple[int, str, str]], total: Counter[tuple[int, str, str]]) -> None:
     """Add the changes to the stored counts (rows created as needed, emptied rows removed)."""
-    keys = sorted(k for k in own.keys() | total.keys() if own[k] or total[k])
-    if not keys:
-        return
-    table = connection.ops.quote_name(NodeFigure._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (organization_id, dimension, value, own, total)"
-            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (organization_id, dimension, value)"
-            f" DO UPDATE SET own = {table}.own + excluded.own,"
-            f" total = {table}.total + excluded.total",
-            [
-                (pk, dimension, value, own[k], total[k])
-                for k in keys
-                for pk, dimension, value in [k]
-            ],
-        )
-    touched = sorted({pk for pk, _dimension, _value in keys})
+    changes: dict[int, tuple[Counter[Key], Counter[Key]]] = {}
+    for changed, which in ((own, 0), (total, 1)):
+        for (pk, dimension, value), count in changed.items():
+            if count:
+                changes.setdefault(pk, (Counter(), Counter()))[which][(dimension, value)] += count
+    touched = sorted(changes)
     for start in range(0, len(touched), BATCH):
-        NodeFigure.objects.filter(
-            organization_id__in=touched[start : start + BATCH], own=0, total=0
-        ).delete()
+        chunk = touched[start : start + BATCH]
+        stored = OrganizationFigures.objects.in_bulk(chunk)
+        updated, created, emptied = [], [], []
+        for pk in chunk:
+            row = stored.get(pk) or OrganizationFigures(organization_id=pk)
+            own_now, total_now = from_json(row.own), from_json(row.total)
+            own_now.update(changes[pk][0])
+            total_now.update(changes[pk][1])
+            row.own, row.total = to_json(own_now), to_json(total_now)
+            if not row.own and not row.total:
+                emptied.append(pk)
+            elif pk in stored:
+                updated.append(row)
+            else:
+                created.append(row)
+        OrganizationFigures.objects.bulk_update(updated, ["own", "total"])
+        OrganizationFigures.objects.bulk_create(created)
+        OrganizationFigures.objects.filter(organization_id__in=emptied).delete()
 
 
 def crossed(since: date, today: date) -> set[int]:
@@ -291,8 +308,9 @@ def shift(moves: list[tuple[Organization, str]]) -> None:
     total: Counter[tuple[int, str, str]] = Counter()
     for organization, old_path in moves:
         before, after = set(ancestors(old_path)), set(ancestors(organization.path))
-        rows = NodeFigure.objects.filter(organization=organization).exclude(total=0)
-        for dimension, value, count in rows.values_list("dimension", "value", "total"):
+        row = OrganizationFigures.objects.filter(organization=organization).first()
+        moved = from_json(row.total) if row else Counter()
+        for (dimension, value), count in moved.items():
             for pk in before - after:
                 total[(pk, dimension, value)] -= count
             for pk in after - before:
@@ -324,14 +342,12 @@ def read(organization: Organization, today: date | None = None) -> dict[int, Cou
     figures: dict[int, Counter[Key]] = {pk: Counter() for pk in shown}
     stored: dict[int, Counter[Key]] = {pk: Counter() for pk in pending}
     # one statement, so the totals and the pending organizations' own counts agree
-    rows = NodeFigure.objects.filter(organization_id__in=[*shown, *pending])
-    for pk, dimension, value, own, total in rows.values_list(
-        "organization_id", "dimension", "value", "own", "total"
-    ):
-        if pk in figures and total:
-            figures[pk][(dimension, value)] = total
-        if pk in stored and own:
-            stored[pk][(dimension, value)] = own
+    rows = OrganizationFigures.objects.filter(organization_id__in=[*shown, *pending])
+    for pk, own, total in rows.values_list("organization_id", "own", "total"):
+        if pk in figures:
+            figures[pk] = from_json(total)
+        if pk in stored:
+            stored[pk] = from_json(own)
     if pending:
         now = engine.own_figures(list(pending), today)
         for pk, path in pending.items():

@@ -1,8 +1,8 @@
 """The maintained figures: today's report figures of every organization, kept up to date.
 
-``NodeFigure`` holds, per organization and figure (dimension, value), the count of the
-organization itself (``own``: its members, its direct subordinates by kind and category) and of
-its whole subtree (``total``). Writers never touch it: a service that changes what an
+``OrganizationFigures`` holds, per organization, the counts of the organization itself
+(``own``: its members, its direct subordinates by kind and category) and of its whole subtree
+(``total``). Writers never touch it: a service that changes what an
 organization counts appends a ``PendingFigure`` row in its own transaction (no shared row,
 so two provinces never wait on each other), and ``reports.figures.fold`` recounts the pending
 organizations and adds the differences to them and their ancestors. ``FigureState`` is the one
@@ -14,26 +14,29 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class NodeFigure(models.Model):
-    organization = models.ForeignKey(
-        "organizations.Organization", models.CASCADE, related_name="+", db_index=False
+class OrganizationFigures(models.Model):
+    """Today's figures of one organization: ``own`` counts the organization itself (its
+    members, its direct subordinates by kind and category), ``total`` its whole subtree. Both
+    are ``{dimension: {value: count}}`` with the zero counts left out. One row per
+    organization, so the national tree is some 370,000 rows, read a few at a time and rebuilt
+    in one pass."""
+
+    organization = models.OneToOneField(
+        "organizations.Organization",
+        models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("organization"),
     )
-    dimension = models.CharField(_("dimension"), max_length=20)
-    value = models.CharField(_("value"), max_length=40, blank=True)
-    own = models.IntegerField(_("own count"), default=0)
-    total = models.IntegerField(_("subtree total"), default=0)
+    own = models.JSONField(_("own counts"), default=dict)
+    total = models.JSONField(_("subtree totals"), default=dict)
 
     class Meta:
-        verbose_name = _("organization figure")
+        verbose_name = _("organization figures")
         verbose_name_plural = _("organization figures")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "dimension", "value"], name="nodefigure_unique"
-            )
-        ]
 
     def __str__(self) -> str:
-        return f"{self.organization_id} {self.dimension}={self.value}: {self.own}/{self.total}"
+        return f"figures of organization {self.organization_id}"
 
 
 class PendingFigure(models.Model):

@@ -57,14 +57,24 @@ def computed(on: date) -> tuple[dict[int, Counter], dict[int, Counter]]:
 
 
 def assert_right(on: date, root: Organization) -> None:
-    """What a reader sees (before the fold) and what the fold stores equal the engine."""
+    """What a reader sees before the fold (each marked cell at once, every page the last
+    fold's figures) and what the fold stores equal the engine; after the fold every page does."""
     own, total = computed(on)
-    for node in [root, *root.children.filter(dissolved_on__isnull=True)]:
-        for pk, counted in figures.read(node, on).items():
-            assert counted == total.get(pk, Counter()), (node, pk)
+    before = stored()[1]
+    marked = Organization.objects.filter(pk__in=PendingFigure.objects.values("organization_id"))
+    assert marked.exists()
+    for organization in marked:
+        if organization.is_alive(on):
+            cell = not organization.children.filter(dissolved_on__isnull=True).exists()
+            expected = total if cell else before  # fresh for a cell, the last fold's above
+            shown = figures.read(organization, on)[organization.pk]
+            assert shown == expected.get(organization.pk, Counter()), organization
     figures.fold(on)
     assert not PendingFigure.objects.exists()
     assert stored() == (own, total)
+    for node in [root, *root.children.filter(dissolved_on__isnull=True)]:
+        for pk, counted in figures.read(node, on).items():
+            assert counted == total.get(pk, Counter()), (node, pk)
 
 
 @pytest.mark.django_db
@@ -190,6 +200,12 @@ def test_recording_an_event_only_marks_its_organizations(world, admit):
         world.cell_a1.pk,
         world.cell_b1.pk,
     }
+    # at once on the cells' pages; above after the fold
+    assert figures.read(world.cell_b1)[world.cell_b1.pk][("total", "")] == 1
+    assert figures.read(world.cell_a1)[world.cell_a1.pk][("total", "")] == 0
+    assert figures.read(world.commune_b1)[world.cell_b1.pk][("total", "")] == 0
+    assert figures.read(world.central)[world.province_b.pk][("total", "")] == 0
+    figures.fold()
     read = figures.read(world.central)
     assert read[world.province_b.pk][("total", "")] == 1
     assert ("total", "") not in read[world.province_a.pk]

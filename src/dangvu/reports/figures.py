@@ -21,8 +21,11 @@ How they stay right:
   ``CATCH_UP_DAYS`` days, or when a rule version starts in between, everything is rebuilt.
 - A move of an organization with its subtree (``organizations.signals.moved``) moves its
   subtree totals from the old ancestors to the new ones, under the fold's lock.
-- ``read`` adds the pending organizations under the node, recounted on the fly, to the stored
-  figures: a reader sees every recorded event at once, folded or not.
+- ``read`` returns the stored figures, as of the last fold, except for a page without
+  subordinates (a cell) that is marked: it is recounted on the fly. So a recorded event shows
+  at once in its own cell and in every organization above after the next fold (the folder runs
+  every 20 seconds; ``last_folded`` says when), and a read's cost does not grow with the
+  number of marks.
 - ``rebuild`` recomputes everything with the engine (``manage.py fold_figures --rebuild``).
 
 The tests prove the figures equal to the engine's and to the brute force after events,
@@ -32,7 +35,7 @@ transfers, back-dated events, corrections, restructuring, curriculum edits and d
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -318,6 +321,11 @@ def shift(moves: list[tuple[Organization, str]]) -> None:
     _add(Counter(), total)
 
 
+def last_folded() -> datetime | None:
+    """When the stored figures were last brought up to date."""
+    return FigureState.objects.filter(pk=1).values_list("folded_at", flat=True).first()
+
+
 def read(organization: Organization, today: date | None = None) -> dict[int, Counter[Key]]:
     """Today's figures of ``organization`` and of each direct subordinate (subtree totals,
     every dimension), the organization first. Unscoped: views go through the selectors."""
@@ -332,13 +340,12 @@ def read(organization: Organization, today: date | None = None) -> dict[int, Cou
             % {"name": organization.name, "date": format_date(today)}
         )
     children = list(alive.filter(parent=organization).values_list("organization_id", flat=True))
-    pending_ids = set(PendingFigure.objects.values_list("organization_id", flat=True))
-    pending = {
-        pk: path
-        for pk, path in Organization.objects.filter(pk__in=pending_ids).values_list("pk", "path")
-        if path.startswith(organization.path)
-    }
     shown = [organization.pk, *children]
+    # a page without subordinates (a cell) is recounted on the fly when it is marked: an event
+    # shows at once in its own cell, and everywhere above after the next fold (seconds later).
+    # Recounting more would make a read's cost grow with the number of marks.
+    marked = PendingFigure.objects.filter(organization_id=organization.pk).exists()
+    pending = {organization.pk: organization.path} if marked and not children else {}
     figures: dict[int, Counter[Key]] = {pk: Counter() for pk in shown}
     stored: dict[int, Counter[Key]] = {pk: Counter() for pk in pending}
     # one statement, so the totals and the pending organizations' own counts agree

@@ -26,7 +26,7 @@ from dangvu.core.errors import DomainError, NotPermitted
 from dangvu.membership.models import Member
 from dangvu.organizations.models import Organization
 from dangvu.organizations.selectors import organization_for, organizations_for, versions_on
-from dangvu.reports import charts, checks, exports, selectors, services
+from dangvu.reports import charts, checks, exports, figures, selectors, services
 from dangvu.reports.layouts import LAYOUTS, PERIOD, START, Layout
 from dangvu.reports.models import FiledReport, FiledStatus
 from dangvu.reports.tables import Table, header_rows
@@ -121,6 +121,7 @@ def table_context(request: HttpRequest, table: Table, form: ReportDates) -> dict
         "cells": cells,
         "params": params,
         "past": table.on != timezone.localdate() or bool(table.start),
+        "folded_at": figures.last_folded() if table.on == timezone.localdate() else None,
     }
 
 

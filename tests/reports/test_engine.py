@@ -348,3 +348,11 @@ def test_todays_party_age_figures_read_the_member_and_replay_an_open_gap(world, 
         assert computed.of(organization_id) == figures, organization_id
     # 1976 and the decided 40 years on 01/02/2016 reach 50 years; 1990 less 75 days does not
     assert computed.of(world.central.pk)[("badge", "50")] == 2
+    # Past days: the settled member counts from his admission without a replay; the others
+    # are replayed (before the decision, during the removal, before the loss of contact).
+    for on in (date(2012, 6, 30), date(2015, 12, 31), today - timedelta(days=100)):
+        past = report(world.central, on)
+        for organization_id, figures in brute_force(world.central.pk, on).items():
+            assert past.of(organization_id) == figures, (on, organization_id)
+    bands = report(world.central, date(2015, 12, 31)).of(world.central.pk)
+    assert (bands[("party_age", "30–39")], bands[("party_age", "20–29")]) == (1, 1)

@@ -45,8 +45,8 @@ from dangvu.core.errors import DomainError
 from dangvu.core.rulebook import Rulebook
 from dangvu.membership.models import Counter as LedgerCounter
 from dangvu.membership.models import EventEffect, Member, MembershipEvent, PartyAgeDecision
+from dangvu.membership.rules import GAP_EVENTS, PartyAge, completed_months, party_age, state_on
 from dangvu.membership.rules import Event as LedgerEvent
-from dangvu.membership.rules import PartyAge, completed_months, party_age, state_on
 from dangvu.membership.services import EVENT_FIELDS, organization_lookup
 from dangvu.organizations.models import Organization
 from dangvu.organizations.selectors import NodeAsOf, tree_as_of, versions_on
@@ -337,21 +337,39 @@ def party_age_months(
     member_ids: list[int], on: date, known_at: datetime | None, book: Rulebook, everyone: bool
 ) -> Iterator[tuple[int, int]]:
     """Each official member's party age on ``on`` in completed months, from the events known
-    at ``known_at``. From today on, as known now, the day it counts from is on the member
-    (``Member.party_age_from``) unless a gap is open: only those are replayed."""
+    at ``known_at``. As known now, the day it counts from is on the member
+    (``Member.party_age_from``): from today on it holds unless a gap is open, and on a past day
+    for every member who never had a gap nor a recalculation decision (his party age then
+    counts from his first admission, whatever the day). Only the others are replayed."""
     replay = member_ids
-    if known_at is None and on >= timezone.localdate():
+    if known_at is None:
+        past = on < timezone.localdate()
+        unsettled = _with_gaps_or_decisions(member_ids, everyone) if past else set()
+        gaps_rule_changed = past and book.find("party_age.gaps", on=on) != book.find(
+            "party_age.gaps", on=timezone.localdate()
+        )
         replay = []
         for ids in chunks(member_ids):
             settled = dict(Member.objects.filter(pk__in=ids).values_list("pk", "party_age_from"))
             for member_id in ids:
                 since = settled[member_id]
-                if since is None:
+                if since is None or member_id in unsettled or gaps_rule_changed:
                     replay.append(member_id)
                 else:
                     yield member_id, completed_months(since, on)
     for member_id, age in party_ages(replay, on, known_at, book):
         yield member_id, age.total_months
+
+
+def _with_gaps_or_decisions(member_ids: list[int], everyone: bool) -> set[int]:
+    """The members among ``member_ids`` with an event that opens a party-age gap, or with a
+    party-age recalculation decision, at any time."""
+    found: set[int] = set()
+    gap_events = MembershipEvent.objects.filter(kind__in=GAP_EVENTS)
+    for rows in (gap_events, PartyAgeDecision.objects.all()):
+        for selected in among(rows, "member_id", member_ids, everyone):
+            found.update(selected.values_list("member_id", flat=True).distinct())
+    return found
 
 
 def party_ages(

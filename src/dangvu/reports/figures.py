@@ -321,6 +321,17 @@ def shift(moves: list[tuple[Organization, str]]) -> None:
     _add(Counter(), total)
 
 
+def read_all(today: date | None = None) -> dict[int, Counter[Key]]:
+    """Every organization's figures for today (subtree totals, every dimension), as of the last
+    fold: the national report of every node in one pass over the table."""
+    today = today or timezone.localdate()
+    state = FigureState.objects.filter(pk=1).first()
+    if state is None or state.day != today:
+        fold(today)
+    rows = OrganizationFigures.objects.values_list("organization_id", "total")
+    return {pk: from_json(total) for pk, total in rows.iterator(chunk_size=5000)}
+
+
 def last_folded() -> datetime | None:
     """When the stored figures were last brought up to date."""
     return FigureState.objects.filter(pk=1).values_list("folded_at", flat=True).first()

@@ -255,7 +255,10 @@ def file(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     except DomainError as error:
         messages.error(request, str(error))
         return redirect(reverse("reports:table", args=[pk, code]) + "?" + query(on, start))
-    messages.success(request, _("The report is filed and sent to the level above."))
+    if filed.addressed_to_id:
+        messages.success(request, _("The report is filed and sent to the level above."))
+    else:
+        messages.success(request, _("The report is filed."))
     return redirect("reports:filed", pk=filed.pk)
 
 

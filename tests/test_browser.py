@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import ConsoleMessage, Response
+    from playwright.sync_api import Browser, ConsoleMessage, Page, Response
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
@@ -173,6 +173,23 @@ def chromium() -> str:
     return CHROMIUM
 
 
+def watched_page(browser: "Browser", problems: list[str]) -> "Page":
+    """A page in a new context (1366×768, Vietnamese, Hanoi time, downloads allowed) whose
+    console errors, page errors and HTTP errors are collected in ``problems``."""
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768},
+        locale="vi-VN",
+        timezone_id="Asia/Ho_Chi_Minh",
+        accept_downloads=True,
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.on("console", lambda message: note_console(message, problems))
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("response", lambda response: note_response(response, problems))
+    return page
+
+
 @pytest.mark.browser
 def test_sign_in_and_see_the_home_page(chromium: str, server: Server) -> None:
     from playwright.sync_api import sync_playwright
@@ -182,16 +199,7 @@ def test_sign_in_and_see_the_home_page(chromium: str, server: Server) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(
-                viewport={"width": 1366, "height": 768},
-                locale="vi-VN",
-                timezone_id="Asia/Ho_Chi_Minh",
-            )
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.on("console", lambda message: note_console(message, problems))
-            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-            page.on("response", lambda response: note_response(response, problems))
+            page = watched_page(browser, problems)
 
             # Signed out, the home page sends us to the sign-in page.
             page.goto(server.url + "/")
@@ -219,7 +227,7 @@ def test_sign_in_and_see_the_home_page(chromium: str, server: Server) -> None:
             page.screenshot(path=ARTIFACTS / "home-1366x768.png", full_page=True)
             page.set_viewport_size({"width": 390, "height": 844})
             page.screenshot(path=ARTIFACTS / "home-390x844.png", full_page=True)
-            context.close()
+            page.context.close()
         finally:
             browser.close()
     assert not problems, "\n".join(problems) + f"\n(server log: {server.log})"
@@ -236,17 +244,7 @@ def test_read_a_report_open_a_figure_and_download_the_form(chromium: str, server
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(
-                viewport={"width": 1366, "height": 768},
-                locale="vi-VN",
-                timezone_id="Asia/Ho_Chi_Minh",
-                accept_downloads=True,
-            )
-            page = context.new_page()
-            page.set_default_timeout(20_000)
-            page.on("console", lambda message: note_console(message, problems))
-            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-            page.on("response", lambda response: note_response(response, problems))
+            page = watched_page(browser, problems)
 
             page.goto(server.url + "/reports/")
             page.fill("#id_username", USERNAME)
@@ -291,7 +289,7 @@ def test_read_a_report_open_a_figure_and_download_the_form(chromium: str, server
             page.set_viewport_size({"width": 390, "height": 844})
             page.goto(server.url + "/reports/")
             page.screenshot(path=ARTIFACTS / "report-quality-390x844.png", full_page=True)
-            context.close()
+            page.context.close()
         finally:
             browser.close()
     assert not problems, "\n".join(problems) + f"\n(server log: {server.log})"

@@ -185,6 +185,13 @@ def export(request: HttpRequest, pk: int, code: str, format: str) -> HttpRespons
     return response
 
 
+def _without_page(request: HttpRequest) -> str:
+    """The request's query without its page number, ready for ``page=N`` to be added."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return f"{params.urlencode()}&" if params else ""
+
+
 @login_required
 def behind(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """The list behind one figure: as many lines as the figure says."""
@@ -230,7 +237,7 @@ def behind(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             "on": on,
             "start": start,
             "back": reverse("reports:table", args=[pk, code]) + "?" + query(on, start),
-            "params": request.GET.copy(),
+            "query": _without_page(request),
         },
     )
 

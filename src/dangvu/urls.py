@@ -11,6 +11,12 @@ urlpatterns = [
     path("", organization_views.home, name="home"),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("organizations/", include("dangvu.organizations.urls")),
+    path("members/", include("dangvu.membership.urls")),
+    path("members/", include("dangvu.membership.event_urls")),
+    path("people/", include("dangvu.people.urls")),
+    path("accounts/", include("dangvu.accounts.urls")),
+    path("audit/", include("dangvu.core.urls")),
     path("reports/", include("dangvu.reports.urls")),
     path("admin/", admin.site.urls),
 ]

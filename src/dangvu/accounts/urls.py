@@ -1,0 +1,6 @@
+"""URL map: Users and their grants, for admins."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "accounts"
+urlpatterns: list = []

@@ -1,0 +1,6 @@
+"""URL map: Member lists, search and the dossier."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "members"
+urlpatterns: list = []

@@ -1,0 +1,6 @@
+"""URL map: Creating and editing a person's curriculum vitae."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "people"
+urlpatterns: list = []

@@ -92,6 +92,7 @@ NATIONAL = 6_000_000
 MARK_TARGET_MS = 2.0
 PAST_TARGET_S = 10.0
 PAST_RATIO_TARGET = 5.0
+SNAPSHOT_TARGET_MS = 50.0  # a snapshotted month's end, one node with its subordinates
 FOLD_EVENTS = [1, 100, 1000]
 RESULT = "RESULT "
 QUOTE = "'"
@@ -1506,6 +1507,42 @@ def measure(args: argparse.Namespace) -> int:
         )
     if duck is not None:
         duck.execute("DROP TABLE product_past")
+    # -- 4b. a month-end snapshot -------------------------------------------------------------
+    month_end = today.replace(day=1) - timedelta(days=1)
+    with Phase(f"figures.make_snapshot({month_end}): every node from the ledger, kept"):
+        started = time.perf_counter()
+        figures.make_snapshot(month_end)
+        made_s = time.perf_counter() - started
+    say(f"   made in {ms(made_s)} (once per month's end; the fold copies it when it runs that day)")
+    say(
+        "   (the reference counts party age from today's party_age_from: a member whose gap "
+        "opened or closed after that day differs there, not in the product; see figures_sql)"
+    )
+    summary.add(f"make_snapshot({month_end}), every node", ms(made_s))
+    for node in nodes:
+        if not node.organization.is_alive(month_end):
+            continue
+        times, result = timed(
+            partial(figures.read_snapshot, node.organization, month_end), args.runs
+        )
+        line = ms(median(times))
+        if duck is not None:
+            sql = figures_sql(
+                "duckdb", tables, month_end, milestones(month_end), node.organization.pk
+            )
+            ref_times, rows = timed(partial(fetch_all, duck, sql), args.runs)
+            say_differences(
+                f"read_snapshot({node.label}, {month_end}) against DuckDB",
+                differences(result or {}, as_figures(rows)),
+                sum(len(c) for c in (result or {}).values()),
+            )
+            line += f", {median(times) / median(ref_times):.3f}x DuckDB ({ms(median(ref_times))})"
+        summary.add(
+            f"read_snapshot({node.label}, {month_end})",
+            line,
+            f"<= {SNAPSHOT_TARGET_MS:.0f} ms",
+            median(times) * 1000 <= SNAPSHOT_TARGET_MS,
+        )
     # -- 5. the mark's cost ------------------------------------------------------------------
     with Phase("the figure mark's cost per recorded event (new process, interleaved blocks)"):
         marked = run_child(child_command(args, "mark"))

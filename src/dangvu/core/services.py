@@ -83,7 +83,8 @@ def add_rule_version(
         params={**national.params, **params},
         citation=citation,
     )
-    figures_stale.send(sender=RuleVersion, organization_ids=None)  # badges, ages: recount all
+    # badges, party ages: recount every organization from the version's first day
+    figures_stale.send(sender=RuleVersion, organization_ids=None, since=valid_from)
     audit.record(
         "core.rule_version.added", actor=actor, target=version, after=audit.snapshot(version)
     )

@@ -240,9 +240,12 @@ def project(
             home_organization_id=member.organization_id
         )
     write_periods(member, [(p.organization_id, p.valid_from, p.valid_to) for p in state.periods])
-    EventEffect.objects.bulk_create(effect_rows(member, state, cause))
+    effects = EventEffect.objects.bulk_create(effect_rows(member, state, cause))
     places = {home_before, host_before, member.organization_id, member.host_organization_id}
-    figures_stale.send(sender=Member, organization_ids=places)
+    # figures change from the event's day (a back-dated one reaches into the past), or from
+    # any day when there is no event (a party-age decision)
+    since = min([e.effective_date for e in effects] + [cause.effective_date]) if cause else None
+    figures_stale.send(sender=Member, organization_ids=places, since=since)
 
 
 def write_periods(member: Member, periods: list[tuple[int, date, date | None]]) -> None:

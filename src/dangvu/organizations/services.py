@@ -126,7 +126,7 @@ def _new_versions(organizations: list[Organization], on: date, change: str, **at
     OrganizationVersion.objects.bulk_create(opened)
     # a subordinate's kind and category count in its parent's figures (old and new parent)
     parents = {v.parent_id for v in current} | {getattr(attrs.get("parent"), "pk", None)}
-    figures_stale.send(sender=Organization, organization_ids=parents)
+    figures_stale.send(sender=Organization, organization_ids=parents, since=on)
 
 
 def _repath(organization: Organization, parent: Organization | None) -> None:
@@ -177,7 +177,7 @@ def _set_parents(children: list[Organization], parent: Organization, on: date, c
             _repath(child, parent)
         else:
             child.path, child.depth = f"{parent.path}{child.pk}/", parent.depth + 1
-    signals.moved.send(sender=Organization, moves=moves)
+    signals.moved.send(sender=Organization, moves=moves, on=on)
 
 
 def _end(organization: Organization, on: date, successor: Organization | None, actor: Any) -> None:
@@ -197,7 +197,7 @@ def _end(organization: Organization, on: date, successor: Organization | None, a
     organization.dissolved_on = on
     organization.save(update_fields=["dissolved_on"])
     figures_stale.send(
-        sender=Organization, organization_ids=[organization.pk, organization.parent_id]
+        sender=Organization, organization_ids=[organization.pk, organization.parent_id], since=on
     )
 
 
@@ -261,7 +261,7 @@ def establish(
         change="established",
     )
     figures_stale.send(
-        sender=Organization, organization_ids=[organization.pk, organization.parent_id]
+        sender=Organization, organization_ids=[organization.pk, organization.parent_id], since=on
     )
     audit.record(
         "organizations.organization.established",

@@ -6,10 +6,11 @@ that cannot follow (records with nowhere to go) raises a DomainError and the who
 is rolled back.
 
 ``moved`` is sent inside the same transaction after organizations got a new parent, with
-``moves``: a list of (organization, its path before the move); each moved with its subtree.
+``moves``: a list of (organization, its path before the move); each moved with its subtree;
+and ``on``, the day the move takes effect.
 """
 
 from django.dispatch import Signal
 
 dissolved = Signal()  # kwargs: organization, successor, on, actor
-moved = Signal()  # kwargs: moves
+moved = Signal()  # kwargs: moves, on

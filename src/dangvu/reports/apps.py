@@ -17,13 +17,14 @@ class ReportsConfig(AppConfig):
         moved.connect(_moved, dispatch_uid="reports.figures.shift")
 
 
-def _stale(sender: Any, organization_ids: Any, **kwargs: Any) -> None:
+def _stale(sender: Any, organization_ids: Any, since: Any = None, **kwargs: Any) -> None:
     from dangvu.reports import figures
 
-    figures.mark(organization_ids)
+    figures.mark(organization_ids, since)
 
 
-def _moved(sender: Any, moves: Any, **kwargs: Any) -> None:
+def _moved(sender: Any, moves: Any, on: Any = None, **kwargs: Any) -> None:
     from dangvu.reports import figures
 
     figures.shift(moves)
+    figures.discard_snapshots(since=on)

@@ -27,6 +27,13 @@ How they stay right:
   every 20 seconds; ``last_folded`` says when), and a read's cost does not grow with the
   number of marks.
 - ``rebuild`` recomputes everything with the engine (``manage.py fold_figures --rebuild``).
+- Month-end snapshots (``FigureSnapshot``) keep every organization's figures of a past month's
+  last day, so that a quarter's or a year's report reads stored rows. When the fold moves on
+  from a month's last day it copies the figures of that day; ``make_snapshot`` counts any
+  past day with the engine (``manage.py snapshot_figures``). A mark says from which day
+  figures changed (``since``): the fold recounts the marked organizations in each snapshot
+  on or after it, with the tree of the snapshot's day. A move in the tree or a new rule
+  version dated on or before a snapshot's day discards the snapshot.
 
 The tests prove the figures equal to the engine's and to the brute force after events,
 transfers, back-dated events, corrections, restructuring, curriculum edits and days passing.
@@ -53,7 +60,13 @@ from dangvu.organizations.models import Organization
 from dangvu.organizations.selectors import tree_as_of, versions_on
 from dangvu.reports import engine, rules
 from dangvu.reports.engine import Key
-from dangvu.reports.models import FigureState, OrganizationFigures, PendingFigure
+from dangvu.reports.models import (
+    FigureSnapshot,
+    FigureState,
+    OrganizationFigures,
+    PendingFigure,
+    SnapshotFigures,
+)
 
 CATCH_UP_DAYS = 31  # beyond this, rebuilding costs less than finding who crossed a boundary
 BATCH = 500
@@ -66,11 +79,13 @@ class Folded:
     rebuilt: bool = False
 
 
-def mark(organization_ids: Iterable[int] | None) -> None:
-    """Note organizations whose own figures may have changed (None: all of them; a None
-    among the ids, a root's parent, is ignored)."""
+def mark(organization_ids: Iterable[int] | None, since: date | None = None) -> None:
+    """Note organizations whose own figures may have changed from ``since`` on (None: on any
+    day); ``organization_ids`` None: all of them (a None among the ids, a root's parent, is
+    ignored)."""
     if organization_ids is None:
         FigureState.objects.filter(pk=1).update(day=None)
+        discard_snapshots(since)
         return
     ids = sorted({pk for pk in organization_ids if pk is not None})
     if not ids:
@@ -79,8 +94,20 @@ def mark(organization_ids: Iterable[int] | None) -> None:
     table = connection.ops.quote_name(PendingFigure._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (organization_id) VALUES {', '.join(['(%s)'] * len(ids))}", ids
+            f"INSERT INTO {table} (organization_id, since) VALUES "
+            + ", ".join(["(%s, %s)"] * len(ids)),
+            [value for pk in ids for value in (pk, since)],
         )
+
+
+def discard_snapshots(since: date | None) -> None:
+    """Drop the snapshots of ``since`` and later (None: all): the tree or the rules of their
+    day changed, which a recount of a few organizations cannot follow."""
+    snapshots = FigureSnapshot.objects.all()
+    if since is not None:
+        snapshots = snapshots.filter(on__gte=since)
+    SnapshotFigures.objects.filter(snapshot__in=snapshots).delete()
+    snapshots.delete()
 
 
 def ancestors(path: str) -> list[int]:
@@ -101,16 +128,29 @@ def fold(today: date | None = None) -> Folded:
     state = _lock()
     if state.day is None or state.day > today or _needs_rebuild(state.day, today):
         return rebuild(today)
-    marks = list(PendingFigure.objects.values_list("pk", "organization_id"))
-    stale = {organization_id for _pk, organization_id in marks}
+    marks = list(PendingFigure.objects.values_list("pk", "organization_id", "since"))
+    stale = {organization_id for _pk, organization_id, _since in marks}
+    if state.day < today and _month_end(state.day):
+        # the figures of a month's last day: brought up to date, then kept as its snapshot
+        recount(stale, state.day)
+        copy_snapshot(state.day)
+    recount_snapshots(marks)
     if state.day < today:
         stale |= crossed(state.day, today)
     recount(stale, today)
-    for start in range(0, len(marks), BATCH):
-        PendingFigure.objects.filter(pk__in=[pk for pk, _ in marks[start : start + BATCH]]).delete()
+    _forget(marks)
     state.day, state.folded_at = today, timezone.now()
     state.save()
     return Folded(today, len(stale))
+
+
+def _forget(marks: list[tuple[int, int, date | None]]) -> None:
+    for start in range(0, len(marks), BATCH):
+        PendingFigure.objects.filter(pk__in=[m[0] for m in marks[start : start + BATCH]]).delete()
+
+
+def _month_end(day: date) -> bool:
+    return (day + timedelta(days=1)).day == 1
 
 
 def _needs_rebuild(since: date, today: date) -> bool:
@@ -126,41 +166,113 @@ def rebuild(today: date | None = None) -> Folded:
     """Every organization's figures from scratch."""
     today = today or timezone.localdate()
     state = _lock()
-    marks = list(PendingFigure.objects.values_list("pk", flat=True))
+    marks = list(PendingFigure.objects.values_list("pk", "organization_id", "since"))
+    recount_snapshots(marks)
     OrganizationFigures.objects.all().delete()
-    rows = []
-    roots = [node.organization_id for node in tree_as_of(today)]
-    for root in Organization.objects.filter(pk__in=roots):
-        report, tally = engine.compute(root, today, None)
-        rows += [
-            OrganizationFigures(
-                organization_id=node.organization_id,
-                own=to_json(tally.own[node.organization_id]),
-                total=to_json(report.figures[node.organization_id]),
-            )
-            for node in report.nodes()
-            if +report.figures[node.organization_id]
-        ]
+    rows = counted_rows(today)
     _write_all(rows)
-    for start in range(0, len(marks), BATCH):
-        PendingFigure.objects.filter(pk__in=marks[start : start + BATCH]).delete()
+    _forget(marks)
     state.day, state.folded_at = today, timezone.now()
     state.save()
     return Folded(today, len(rows), rebuilt=True)
 
 
-def _write_all(rows: list[OrganizationFigures]) -> None:
-    """Write a rebuild's rows: with COPY on PostgreSQL (a national rebuild writes some 370,000
-    rows; multi-row INSERTs cost several times more), in batches elsewhere."""
+Row = tuple[int, dict[str, dict[str, int]], dict[str, dict[str, int]]]  # id, own, total
+
+
+def counted_rows(on: date) -> list[Row]:
+    """Every organization's own and subtree figures on ``on``, counted by the engine."""
+    rows: list[Row] = []
+    roots = [node.organization_id for node in tree_as_of(on)]
+    for root in Organization.objects.filter(pk__in=roots):
+        report, tally = engine.compute(root, on, None)
+        rows += [
+            (pk, to_json(tally.own[pk]), to_json(report.figures[pk]))
+            for node in report.nodes()
+            for pk in [node.organization_id]
+            if +report.figures[pk]
+        ]
+    return rows
+
+
+def _write_all(rows: list[Row], snapshot: FigureSnapshot | None = None) -> None:
+    """Write a rebuild's rows (or a snapshot's): with COPY on PostgreSQL (a national rebuild
+    writes some 370,000 rows; multi-row INSERTs cost several times more), in batches
+    elsewhere."""
+    model = OrganizationFigures if snapshot is None else SnapshotFigures
     if connection.vendor != "postgresql":
-        OrganizationFigures.objects.bulk_create(rows, batch_size=2000)
+        made = [_new_row(snapshot, pk, own, total) for pk, own, total in rows]
+        model.objects.bulk_create(made, batch_size=2000)
         return
-    table = connection.ops.quote_name(OrganizationFigures._meta.db_table)
+    fields = ["organization_id", "own", "total"] + (["snapshot_id"] if snapshot else [])
+    table = connection.ops.quote_name(model._meta.db_table)
+    copy_sql = f"COPY {table} ({', '.join(fields)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+        for pk, own, total in rows:
+            copy.write_row(
+                (pk, json.dumps(own), json.dumps(total), *([snapshot.pk] if snapshot else []))
+            )
+
+
+def _rows(snapshot: FigureSnapshot | None) -> Any:
+    """Today's stored figures, or a snapshot's."""
+    if snapshot is None:
+        return OrganizationFigures.objects.all()
+    return SnapshotFigures.objects.filter(snapshot=snapshot)
+
+
+def _new_row(snapshot: FigureSnapshot | None, pk: int, own: Any = None, total: Any = None) -> Any:
+    if snapshot is None:
+        return OrganizationFigures(organization_id=pk, own=own or {}, total=total or {})
+    return SnapshotFigures(snapshot=snapshot, organization_id=pk, own=own or {}, total=total or {})
+
+
+@transaction.atomic
+def make_snapshot(on: date) -> FigureSnapshot:
+    """Every organization's figures on the past day ``on``, counted by the engine from the
+    ledger (minutes at national scale: once per month's end), replacing any snapshot of that
+    day. Holds the fold's lock, so that no mark is folded while it counts."""
+    if on >= timezone.localdate():
+        raise DomainError(_("A snapshot is made of a past day."), field="on")
+    _lock()
+    discard = FigureSnapshot.objects.filter(on=on)
+    SnapshotFigures.objects.filter(snapshot__in=discard).delete()
+    discard.delete()
+    snapshot = FigureSnapshot.objects.create(on=on, made_at=timezone.now())
+    _write_all(counted_rows(on), snapshot)
+    return snapshot
+
+
+def copy_snapshot(on: date) -> FigureSnapshot:
+    """Keep today's stored figures, which are those of ``on``, as the snapshot of ``on``
+    (one statement; the fold calls it when it moves on from a month's last day)."""
+    discard = FigureSnapshot.objects.filter(on=on)
+    SnapshotFigures.objects.filter(snapshot__in=discard).delete()
+    discard.delete()
+    snapshot = FigureSnapshot.objects.create(on=on, made_at=timezone.now())
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        copy_sql = f"COPY {table} (organization_id, own, total) FROM STDIN"
-        with cursor.cursor.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row((row.organization_id, json.dumps(row.own), json.dumps(row.total)))
+        cursor.execute(
+            f"INSERT INTO {quote(SnapshotFigures._meta.db_table)}"
+            f" (snapshot_id, organization_id, own, total)"
+            f" SELECT %s, organization_id, own, total"
+            f" FROM {quote(OrganizationFigures._meta.db_table)}",
+            [snapshot.pk],
+        )
+    return snapshot
+
+
+def recount_snapshots(marks: list[tuple[int, int, date | None]]) -> None:
+    """Recount the marked organizations in every snapshot on or after the day they changed."""
+    if not marks:
+        return
+    days = [since for _pk, _organization, since in marks]
+    snapshots = FigureSnapshot.objects.all()
+    if None not in days:
+        snapshots = snapshots.filter(on__gte=min(d for d in days if d is not None))
+    for snapshot in snapshots:
+        changed = {pk for _m, pk, since in marks if since is None or since <= snapshot.on}
+        recount(changed, snapshot.on, snapshot)
 
 
 def to_json(counts: Counter[Key]) -> dict[str, dict[str, int]]:
@@ -182,27 +294,60 @@ def from_json(nested: dict[str, dict[str, int]]) -> Counter[Key]:
     )
 
 
-def recount(organization_ids: set[int], today: date) -> None:
-    """Count these organizations' own figures again and carry the differences upwards."""
+def recount(
+    organization_ids: set[int], today: date, snapshot: FigureSnapshot | None = None
+) -> None:
+    """Count these organizations' own figures again and carry the differences upwards: in
+    today's figures, or in a snapshot (``today`` is then its day)."""
     ids = sorted(organization_ids)
     own_changes: Counter[tuple[int, str, str]] = Counter()
     total_changes: Counter[tuple[int, str, str]] = Counter()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         now = engine.own_figures(chunk, today)
-        stored = stored_own(chunk)
-        paths = dict(Organization.objects.filter(pk__in=chunk).values_list("pk", "path"))
+        stored = stored_own(chunk, snapshot)
+        if snapshot is None:
+            paths = dict(Organization.objects.filter(pk__in=chunk).values_list("pk", "path"))
+            above = {pk: ancestors(paths[pk]) for pk in chunk}
+        else:
+            above = ancestors_on(chunk, today)
         for pk in chunk:
             for key, change in difference(now[pk], stored[pk]).items():
                 own_changes[(pk, *key)] += change
-                for above in ancestors(paths[pk]):
-                    total_changes[(above, *key)] += change
-    _add(own_changes, total_changes)
+                for organization_id in above[pk]:
+                    total_changes[(organization_id, *key)] += change
+    _add(own_changes, total_changes, snapshot)
 
 
-def stored_own(organization_ids: list[int]) -> dict[int, Counter[Key]]:
+def ancestors_on(organization_ids: list[int], on: date) -> dict[int, list[int]]:
+    """Each organization and those above it in the tree of ``on`` (none if it did not exist
+    then): one query per level."""
+    parent_of: dict[int, int | None] = {}
+    wanted = set(organization_ids)
+    while wanted:
+        found = dict(
+            versions_on(on)
+            .filter(organization_id__in=wanted)
+            .values_list("organization_id", "parent_id")
+        )
+        parent_of.update(found)
+        wanted = {p for p in found.values() if p is not None and p not in parent_of}
+    chains: dict[int, list[int]] = {}
+    for pk in organization_ids:
+        chain: list[int] = []
+        node: int | None = pk
+        while node is not None and node in parent_of:
+            chain.append(node)
+            node = parent_of[node]
+        chains[pk] = chain
+    return chains
+
+
+def stored_own(
+    organization_ids: list[int], snapshot: FigureSnapshot | None = None
+) -> dict[int, Counter[Key]]:
     own: dict[int, Counter[Key]] = {pk: Counter() for pk in organization_ids}
-    rows = OrganizationFigures.objects.filter(organization_id__in=organization_ids)
+    rows = _rows(snapshot).filter(organization_id__in=organization_ids)
     for pk, counts in rows.values_list("organization_id", "own"):
         own[pk] = from_json(counts)
     return own
@@ -214,7 +359,11 @@ def difference(now: Counter[Key], before: Counter[Key]) -> dict[Key, int]:
     }
 
 
-def _add(own: Counter[tuple[int, str, str]], total: Counter[tuple[int, str, str]]) -> None:
+def _add(
+    own: Counter[tuple[int, str, str]],
+    total: Counter[tuple[int, str, str]],
+    snapshot: FigureSnapshot | None = None,
+) -> None:
     """Add the changes to the stored counts (rows created as needed, emptied rows removed)."""
     changes: dict[int, tuple[Counter[Key], Counter[Key]]] = {}
     for changed, which in ((own, 0), (total, 1)):
@@ -224,10 +373,12 @@ def _add(own: Counter[tuple[int, str, str]], total: Counter[tuple[int, str, str]
     touched = sorted(changes)
     for start in range(0, len(touched), BATCH):
         chunk = touched[start : start + BATCH]
-        stored = OrganizationFigures.objects.in_bulk(chunk)
+        stored = {
+            row.organization_id: row for row in _rows(snapshot).filter(organization_id__in=chunk)
+        }
         updated, created, emptied = [], [], []
         for pk in chunk:
-            row = stored.get(pk) or OrganizationFigures(organization_id=pk)
+            row = stored.get(pk) or _new_row(snapshot, pk)
             own_now, total_now = from_json(row.own), from_json(row.total)
             own_now.update(changes[pk][0])
             total_now.update(changes[pk][1])
@@ -238,9 +389,10 @@ def _add(own: Counter[tuple[int, str, str]], total: Counter[tuple[int, str, str]
                 updated.append(row)
             else:
                 created.append(row)
-        OrganizationFigures.objects.bulk_update(updated, ["own", "total"])
-        OrganizationFigures.objects.bulk_create(created)
-        OrganizationFigures.objects.filter(organization_id__in=emptied).delete()
+        model = OrganizationFigures if snapshot is None else SnapshotFigures
+        model.objects.bulk_update(updated, ["own", "total"])
+        model.objects.bulk_create(created)
+        _rows(snapshot).filter(organization_id__in=emptied).delete()
 
 
 def crossed(since: date, today: date) -> set[int]:
@@ -359,13 +511,7 @@ def read(organization: Organization, today: date | None = None) -> dict[int, Cou
     state = FigureState.objects.filter(pk=1).first()
     if state is None or state.day != today:
         fold(today)
-    alive = versions_on(today)
-    if not alive.filter(organization=organization).exists():
-        raise DomainError(
-            _("%(name)s does not exist on %(date)s.")
-            % {"name": organization.name, "date": format_date(today)}
-        )
-    children = list(alive.filter(parent=organization).values_list("organization_id", flat=True))
+    children = _children(organization, today)
     shown = [organization.pk, *children]
     # a page without subordinates (a cell) is recounted on the fly when it is marked: an event
     # shows at once in its own cell, and everywhere above after the next fold (seconds later).
@@ -389,3 +535,28 @@ def read(organization: Organization, today: date | None = None) -> dict[int, Cou
                 for shown_pk in above.intersection(figures):
                     figures[shown_pk][key] += change
     return {pk: +counter for pk, counter in figures.items()}
+
+
+def read_snapshot(organization: Organization, on: date) -> dict[int, Counter[Key]] | None:
+    """The figures of ``organization`` and each direct subordinate on ``on`` from the
+    snapshot of that day, as of the last fold; None when there is no snapshot of that day."""
+    snapshot = FigureSnapshot.objects.filter(on=on).first()
+    if snapshot is None:
+        return None
+    shown = [organization.pk, *_children(organization, on)]
+    figures: dict[int, Counter[Key]] = {pk: Counter() for pk in shown}
+    rows = _rows(snapshot).filter(organization_id__in=shown)
+    for pk, total in rows.values_list("organization_id", "total"):
+        figures[pk] = +from_json(total)
+    return figures
+
+
+def _children(organization: Organization, on: date) -> list[int]:
+    """The direct subordinates of ``organization`` on ``on``; an error if it did not exist."""
+    alive = versions_on(on)
+    if not alive.filter(organization=organization).exists():
+        raise DomainError(
+            _("%(name)s does not exist on %(date)s.")
+            % {"name": organization.name, "date": format_date(on)}
+        )
+    return list(alive.filter(parent=organization).values_list("organization_id", flat=True))

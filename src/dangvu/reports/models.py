@@ -40,9 +40,13 @@ class OrganizationFigures(models.Model):
 
 
 class PendingFigure(models.Model):
-    """An organization whose own figures may have changed since the last fold."""
+    """An organization whose own figures may have changed since the last fold, from ``since``
+    on (empty: on any day). Today's figures recount every mark; a snapshot only the marks
+    dated on or before its day, so an event recorded on the day it happens costs the
+    snapshots nothing."""
 
     organization_id = models.IntegerField(_("organization"))  # no FK: a mark, never joined
+    since = models.DateField(_("changed from"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("pending figure")
@@ -50,6 +54,56 @@ class PendingFigure(models.Model):
 
     def __str__(self) -> str:
         return f"organization {self.organization_id} to recount"
+
+
+class FigureSnapshot(models.Model):
+    """The figures of every organization on one past day, a month's last day, so that a report
+    for a quarter's or a year's end reads stored rows instead of the whole ledger. Kept exact
+    like today's: a back-dated event, a correction or a curriculum edit marks its
+    organization, and the fold recounts it in every snapshot on or after the day it changed.
+    A change of the tree dated on or before the day (a move, a merge, a new rule version)
+    discards the snapshot; ``manage.py snapshot_figures`` makes it again."""
+
+    on = models.DateField(_("as of"), unique=True)
+    made_at = models.DateTimeField(_("made at"))
+
+    class Meta:
+        verbose_name = _("figure snapshot")
+        verbose_name_plural = _("figure snapshots")
+
+    def __str__(self) -> str:
+        return f"figures of {self.on}"
+
+
+class SnapshotFigures(models.Model):
+    """One organization's figures in a snapshot: ``own`` and ``total`` as in
+    ``OrganizationFigures``, for the organization as it was on the snapshot's day."""
+
+    snapshot = models.ForeignKey(
+        FigureSnapshot, models.CASCADE, related_name="rows", verbose_name=_("snapshot")
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        models.CASCADE,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("organization"),
+    )
+    own = models.JSONField(_("own counts"), default=dict)
+    total = models.JSONField(_("subtree totals"), default=dict)
+
+    class Meta:
+        verbose_name = _("snapshot figures")
+        verbose_name_plural = _("snapshot figures")
+        constraints = [
+            # reading a node and its subordinates in one snapshot; one row per organization
+            models.UniqueConstraint(
+                fields=["snapshot", "organization"], name="snapshot_figures_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"figures of organization {self.organization_id} in snapshot {self.snapshot_id}"
 
 
 class FigureState(models.Model):

@@ -2,9 +2,9 @@
 direct subordinates on the report's date (numbered rows), with the members or organizations
 behind each figure for the drill-down.
 
-Today's figures come from the maintained table (``reports.figures``, a few milliseconds);
-another date from the engine (``reports.engine``), which reads the ledger and the tree of
-that date; a period's movements from ``reports.movements``. All three count the same way
+Today's figures come from the maintained table (``reports.figures``, a few milliseconds), and
+so do a month's last day that has a snapshot; another date from the engine
+(``reports.engine``), which reads the ledger and the tree of that date; a period's movements from ``reports.movements``. All three count the same way
 (the tests hold them to the same brute force), so a drill-down always lists as many as the
 figure says. Unscoped: views go through ``reports.selectors``.
 """
@@ -54,6 +54,9 @@ def figures_on(organization: Organization, on: date) -> dict[int, Counter[Key]]:
     """Subtree totals of ``organization`` and its direct subordinates on ``on``."""
     if on == timezone.localdate():
         return figures.read(organization, on)
+    stored = figures.read_snapshot(organization, on)
+    if stored is not None:
+        return stored
     report = engine.report(organization, on)
     return {
         node.organization_id: report.of(node.organization_id)

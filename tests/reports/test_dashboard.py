@@ -196,3 +196,7 @@ def test_the_query_count_does_not_grow_with_the_members_listed(
     [shown] = response.context["sections"]
     assert (len(shown.probations.lines), shown.probations.more) == (dashboard.SHOWN, 7)
     assert (len(shown.outgoing.lines), shown.outgoing.count) == (dashboard.SHOWN, 26)
+
+
+def test_counts_are_written_with_dots_between_thousands():
+    assert [dashboard.grouped(n) for n in (7, 1234, 6012345)] == ["7", "1.234", "6.012.345"]

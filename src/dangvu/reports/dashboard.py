@@ -21,13 +21,12 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import numberformat, timezone
 
 from dangvu.accounts import scoping
 from dangvu.core.dates import add_months
 from dangvu.core.models import OrganizationKind, RuleVersion
 from dangvu.core.rulebook import Rulebook
-from dangvu.membership.models import Counter as LedgerCounter
 from dangvu.membership.models import EventKind, Member, MembershipEvent, Standing
 from dangvu.membership.selectors import current_members_for, pending_transfers_to
 from dangvu.organizations.models import Organization
@@ -48,11 +47,20 @@ STATUS: list[Key] = [
 ]
 
 
+def grouped(count: int) -> str:
+    """A count with dots between thousands, as Vietnamese writes it (1.234.567)."""
+    return numberformat.format(count, ",", grouping=3, thousand_sep=".", force_grouping=True)
+
+
 @dataclass
 class Figure:
     label: Any
     count: int
     url: str = ""  # the list behind it ("" when there is nothing to list)
+
+    @property
+    def shown(self) -> str:
+        return grouped(self.count)
 
 
 @dataclass
@@ -66,6 +74,10 @@ class Listing:
     @property
     def more(self) -> int:
         return self.count - len(self.lines)
+
+    @property
+    def shown(self) -> str:
+        return grouped(self.count)
 
 
 @dataclass
@@ -130,7 +142,7 @@ def section(user: Any, organization: Organization, today: date, kinds: list) -> 
         return Figure(label, counts[key], url)
 
     labels = {column.key: column.label for column in LAYOUTS["composition"].columns_for(Counter())}
-    labels[("in_transit", "")] = LedgerCounter.IN_TRANSIT.label
+    labels[("in_transit", "")] = Member._meta.get_field("is_in_transit").verbose_name
     return Section(
         organization=organization,
         status=[figure(labels[key], "composition", key) for key in STATUS],

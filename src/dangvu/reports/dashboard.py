@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import numberformat, timezone
+from django.utils.translation import gettext_lazy
 
 from dangvu.accounts import scoping
 from dangvu.core.dates import add_months
@@ -125,6 +126,7 @@ def tops(user: Any, today: date) -> list[Organization]:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """One section per organization at the top of the user's scope (none: ask an admin)."""
     today = timezone.localdate()
     kinds = list(OrganizationKind.objects.order_by("sort_order", "code").values_list("pk", "name"))
     sections = [section(request.user, top, today, kinds) for top in tops(request.user, today)]
@@ -142,6 +144,7 @@ def section(user: Any, organization: Organization, today: date, kinds: list) -> 
         return Figure(label, counts[key], url)
 
     labels = {column.key: column.label for column in LAYOUTS["composition"].columns_for(Counter())}
+    labels[("total", "")] = gettext_lazy("Total")
     labels[("in_transit", "")] = Member._meta.get_field("is_in_transit").verbose_name
     return Section(
         organization=organization,

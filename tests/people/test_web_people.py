@@ -97,9 +97,9 @@ def test_the_services_refusal_of_a_national_id_shows_next_to_it(client, world):
     )
     assert response.status_code == 400
     assert list(response.context["form"].errors) == ["national_id"]
-    assert "last two digits of the year of birth" in response.context["form"].errors[
-        "national_id"
-    ][0]
+    assert (
+        "last two digits of the year of birth" in response.context["form"].errors["national_id"][0]
+    )
     assert not Person.objects.exists()
 
 

@@ -71,10 +71,11 @@ class OrganizationField(forms.ModelChoiceField):
     def to_python(self, value: Any) -> Any:
         if value in self.empty_values:
             return None
-        text = str(value).strip()
-        found = list(self.queryset.filter(code=text)[:2])
+        text, organizations = str(value).strip(), self.queryset
+        assert organizations is not None
+        found = list(organizations.filter(code=text)[:2])
         if len(found) != 1 and not self.short:
-            found = list(self.queryset.filter(name__icontains=text).order_by("name")[:11])
+            found = list(organizations.filter(name__icontains=text).order_by("name")[:11])
         if len(found) == 1:
             return found[0]
         if not found:
@@ -108,7 +109,9 @@ class StyledForm(forms.Form):
     def __getitem__(self, name: str) -> forms.BoundField:
         bound = super().__getitem__(name)
         attrs = bound.field.widget.attrs
-        css = WIDGET_CLASSES.get(bound.widget_type, "form-select" if "select" in bound.widget_type else "form-control")
+        css = WIDGET_CLASSES.get(
+            bound.widget_type, "form-select" if "select" in bound.widget_type else "form-control"
+        )
         if name in self.errors:
             attrs.update({"aria-invalid": "true", "aria-describedby": f"{bound.auto_id}-error"})
             css += " is-invalid"

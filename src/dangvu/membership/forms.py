@@ -264,6 +264,12 @@ class ActivityForm(DatedForm):
         )
 
 
+def choice(form: forms.Form, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 def reason_choices(kind: EventKind) -> list[tuple[str, Any]]:
     allowed = EXIT_REASONS[kind]
     return [("", _("— choose —"))] + [(r.value, r.label) for r in ExitReason if r in allowed]
@@ -278,7 +284,7 @@ class ExitForm(DatedForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = reason_choices(self.exit_kind)
+        choice(self, "reason").choices = reason_choices(self.exit_kind)
 
     def save(self, service: Service) -> Any:
         assert self.member is not None
@@ -299,14 +305,16 @@ class ExpulsionForm(EventForm):
     """Expulsion is recorded from its discipline decision, entered here with it."""
 
     deciding_body = forms.CharField(label=_("deciding body"), max_length=200)
-    decision_number = forms.CharField(label=_("decision number"), max_length=60, required=False)
+    discipline_number = forms.CharField(label=_("decision number"), max_length=60, required=False)
     effective_date = DateField(label=_("decided on"))
     reason = forms.ChoiceField(label=_("reason for leaving"))
-    grounds = forms.CharField(label=_("grounds"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    grounds = forms.CharField(
+        label=_("grounds"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = reason_choices(EventKind.EXPULSION)
+        choice(self, "reason").choices = reason_choices(EventKind.EXPULSION)
 
     def save(self, service: Service) -> Any:
         data = self.cleaned_data
@@ -316,7 +324,7 @@ class ExpulsionForm(EventForm):
             reason=data["reason"],
             deciding_body=data["deciding_body"],
             decided_on=self.on,
-            decision_number=data["decision_number"],
+            decision_number=data["discipline_number"],
             grounds=data["grounds"],
         )
 
@@ -423,7 +431,7 @@ class CorrectionForm(EventForm):
             .select_related("organization")
             .order_by("effective_date", "id")
         }
-        self.fields["event"].choices = [("", _("— choose —"))] + [
+        choice(self, "event").choices = [("", _("— choose —"))] + [
             (pk, f"{event.effective_date:%d/%m/%Y} – {event.get_kind_display()} – "
              f"{event.organization.name}")
             for pk, event in self.events.items()
@@ -442,7 +450,9 @@ class LetterForm(EventForm):
 
     def save(self, service: Service) -> Any:
         assert self.member is not None
-        return service(actor=self.user, on=self.on, decision=self.decision_for(self.member.organization))
+        return service(
+            actor=self.user, on=self.on, decision=self.decision_for(self.member.organization)
+        )
 
 
 class RefusalForm(StyledForm):

@@ -954,8 +954,7 @@ def propose_transfer(
         )
     if not to.is_alive(on):
         raise DomainError(
-            _("%(name)s does not exist on %(date)s.")
-            % {"name": to.name, "date": format_date(on)},
+            _("%(name)s does not exist on %(date)s.") % {"name": to.name, "date": format_date(on)},
             field="to",
         )
     proposal = TransferProposal.objects.create(
@@ -1033,9 +1032,7 @@ def _close(
 ) -> TransferProposal:
     proposal.state, proposal.event, proposal.refusal_reason = state, event, reason
     proposal.decided_by, proposal.decided_at = _user(actor), timezone.now()
-    proposal.save(
-        update_fields=["state", "event", "refusal_reason", "decided_by", "decided_at"]
-    )
+    proposal.save(update_fields=["state", "event", "refusal_reason", "decided_by", "decided_at"])
     audit.record(
         f"membership.transfer.{state}",
         actor=actor,

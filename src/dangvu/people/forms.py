@@ -54,10 +54,12 @@ class NationalIdField(forms.CharField):
         return "".join(str(super().to_python(value)).split())
 
 
-def _formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
+def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
     if isinstance(field, models.DateField):
         return DateField(label=field.verbose_name, required=not field.blank)
-    return field.formfield(**kwargs)
+    formfield = field.formfield(**kwargs)
+    assert formfield is not None
+    return formfield
 
 
 class PersonForm(StyledForm):

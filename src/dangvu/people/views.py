@@ -39,9 +39,7 @@ def create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s is recorded.") % {"name": person.full_name})
             return redirect("people:detail", pk=person.pk)
-    return render(
-        request, "people/form.html", {"form": form}, status=400 if form.errors else 200
-    )
+    return render(request, "people/form.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required

@@ -54,7 +54,7 @@ class NationalIdField(forms.CharField):
         return "".join(str(super().to_python(value)).split())
 
 
-def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
+def _formfield(field: "models.Field[Any, Any]", **kwargs: Any) -> forms.Field:
     if isinstance(field, models.DateField):
         return DateField(label=field.verbose_name, required=not field.blank)
     formfield = field.formfield(**kwargs)

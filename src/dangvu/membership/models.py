@@ -391,13 +391,13 @@ class TransferProposal(models.Model):
         "organizations.Organization",
         models.PROTECT,
         related_name="+",
-        verbose_name=_("from"),
+        verbose_name=_("sending organization"),
     )
     to_organization = models.ForeignKey(
         "organizations.Organization",
         models.PROTECT,
         related_name="+",
-        verbose_name=_("to"),
+        verbose_name=_("receiving organization"),
     )
     proposed_on = models.DateField(_("proposed on"))
     proposed_by = models.ForeignKey(

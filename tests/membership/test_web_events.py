@@ -355,7 +355,9 @@ def test_proposal_letter_and_receipt_through_the_pages(client, world, official):
     early = client.post(page, {"action": "letter", "effective_date": "28/02/2025"})
     assert early.status_code == 400
     assert "before the proposal" in early.context["letter"].errors["effective_date"][0]
-    response = client.post(page, {"action": "letter", "effective_date": "03/03/2025"})
+    # the browser sends the issuer's default with the letter: no decision is asked for
+    letter = {"action": "letter", "effective_date": "03/03/2025"}
+    response = client.post(page, letter | {"decision_issuer": world.commune_a1.code})
     assert_recorded(response, official)
     assert official.pending_transfer_to == world.commune_b1
 

@@ -70,7 +70,8 @@ class EventForm(StyledForm):
         data = super().clean() or {}
         for prefix in ("decision", "consent"):
             parts = [f"{prefix}_{part}" for part in ("number", "date", "issuer")]
-            if parts[0] in self.fields and any(data.get(p) for p in parts):
+            # the issuer has a default: a number or a date typed asks for the rest
+            if parts[0] in self.fields and any(data.get(p) for p in parts[:2]):
                 for part in parts:
                     if not data.get(part) and part not in self.errors:
                         self.add_error(part, _("Give the decision's number, date and issuer."))

@@ -55,6 +55,8 @@ class NationalIdField(forms.CharField):
 
 
 def _formfield(field: "models.Field[Any, Any]", **kwargs: Any) -> forms.Field:
+    if isinstance(field, models.ForeignKey):
+        kwargs["empty_label"] = _("— choose —")
     if isinstance(field, models.DateField):
         return DateField(label=field.verbose_name, required=not field.blank)
     formfield = field.formfield(**kwargs)

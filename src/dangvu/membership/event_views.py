@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -284,7 +285,7 @@ def admit(request: HttpRequest, person: int) -> HttpResponse:
             "form": form,
             "person": found,
             "title": _("Admission to the Party"),
-            "back": f"/people/{found.pk}/",
+            "back": reverse("people:detail", args=[found.pk]),
         },
         status=400 if form.errors else 200,
     )

@@ -372,3 +372,63 @@ class PartyCard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.issued_on:%d/%m/%Y})"
+
+
+class ProposalState(models.TextChoices):
+    PROPOSED = "proposed", _("proposed")
+    LETTER_ISSUED = "letter_issued", _("introduction letter issued")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+    REFUSED = "refused", _("refused")
+
+
+class TransferProposal(models.Model):
+    """A cell's proposal to transfer a member officially, before the committee issues the
+    introduction letter (the ``transfer_out`` event it then points to) or refuses it. Not part of
+    the ledger: it changes no count; the letter does."""
+
+    member = models.ForeignKey(Member, models.PROTECT, related_name="transfer_proposals")
+    from_organization = models.ForeignKey(
+        "organizations.Organization",
+        models.PROTECT,
+        related_name="+",
+        verbose_name=_("sending organization"),
+    )
+    to_organization = models.ForeignKey(
+        "organizations.Organization",
+        models.PROTECT,
+        related_name="+",
+        verbose_name=_("receiving organization"),
+    )
+    proposed_on = models.DateField(_("proposed on"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    state = models.CharField(
+        _("state"), max_length=14, choices=ProposalState, default=ProposalState.PROPOSED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    refusal_reason = models.CharField(_("reason for refusing"), max_length=300, blank=True)
+    event = models.OneToOneField(
+        MembershipEvent,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfer_proposal",
+        verbose_name=_("introduction letter"),
+    )
+
+    class Meta:
+        verbose_name = _("transfer proposal")
+        verbose_name_plural = _("transfer proposals")
+        ordering = ["proposed_on", "id"]
+        indexes = [
+            # an approver's inbox: open proposals of a subtree
+            models.Index(fields=["state", "from_organization"], name="proposal_state_from"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.to_organization} ({self.proposed_on:%d/%m/%Y})"

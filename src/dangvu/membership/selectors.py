@@ -12,7 +12,15 @@ from typing import Any
 from django.db.models import Q, QuerySet, Sum
 
 from dangvu.accounts import scoping
-from dangvu.membership.models import Counter, EventEffect, Member, MemberPeriod, Standing
+from dangvu.membership.models import (
+    Counter,
+    EventEffect,
+    Member,
+    MemberPeriod,
+    ProposalState,
+    Standing,
+    TransferProposal,
+)
 from dangvu.organizations.models import Organization
 
 
@@ -90,3 +98,19 @@ def count(
     if known_at is not None:
         rows = rows.filter(recorded_at__lte=known_at)
     return rows.aggregate(total=Sum("delta"))["total"] or 0
+
+
+def open_proposals_for(user: Any) -> QuerySet[TransferProposal]:
+    """Transfer proposals awaiting a decision, from organizations the user may see."""
+    proposals = TransferProposal.objects.filter(state=ProposalState.PROPOSED).select_related(
+        "member__person", "from_organization", "to_organization", "proposed_by"
+    )
+    return scoping.scope(proposals, user, "from_organization__path")
+
+
+def proposal_for(user: Any, pk: Any) -> TransferProposal:
+    """One transfer proposal from an organization the user may see (404 otherwise)."""
+    proposals = TransferProposal.objects.select_related(
+        "member__person", "member__organization", "from_organization", "to_organization"
+    )
+    return scoping.get_or_404(scoping.scope(proposals, user, "from_organization__path"), pk=pk)

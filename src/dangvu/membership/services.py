@@ -35,9 +35,12 @@ from dangvu.membership.models import (
     MembershipEvent,
     PartyAgeDecision,
     PartyCard,
+    ProposalState,
     Standing,
+    TransferProposal,
 )
 from dangvu.organizations.models import Organization
+from dangvu.people import services as people_services
 from dangvu.people.models import Discipline, DisciplineForm, Person
 
 K = EventKind
@@ -861,3 +864,184 @@ def issue_card(
         },
     )
     return card
+
+
+# --- decisions, expulsion with its discipline, transfer proposals (the web forms) -------------
+
+
+@transaction.atomic
+def record_decision(
+    *,
+    actor: Any,
+    organization: Organization,
+    number: str,
+    issuer: Organization,
+    decided_on: date,
+    signer: str = "",
+) -> Decision:
+    """The decision an event cites, as typed on a form: the one already recorded with the same
+    number, issuer and date, or a new one. ``organization`` is where the event happens: its
+    approvers record the decisions it cites (the issuer may be above them)."""
+    require_role(actor, Role.APPROVER, organization)
+    number = " ".join(number.split())
+    if not number:
+        raise DomainError(_("Type the decision's number."), field="number")
+    if decided_on > timezone.localdate():
+        raise DomainError(_("The decision cannot be dated later than today."), field="decided_on")
+    decision, created = Decision.objects.get_or_create(
+        issuer=issuer, number=number, decided_on=decided_on, defaults={"signer": signer}
+    )
+    if created:
+        audit.record(
+            "membership.decision.recorded",
+            actor=actor,
+            target=decision,
+            after={"number": number, "issuer": issuer.pk, "decided_on": decided_on.isoformat()},
+        )
+    return decision
+
+
+@transaction.atomic
+def record_expulsion(
+    *,
+    actor: Any,
+    member: Member,
+    reason: str,
+    deciding_body: str,
+    decided_on: date,
+    decision_number: str = "",
+    grounds: str = "",
+) -> MembershipEvent:
+    """Record the expulsion decision in the curriculum vitae (a discipline) and the expulsion it
+    causes in the ledger, together."""
+    discipline = people_services.record_discipline(
+        actor=actor,
+        person=member.person,
+        form=DisciplineForm.EXPULSION,
+        deciding_body=deciding_body,
+        decided_on=decided_on,
+        decision_number=decision_number,
+        reason=grounds,
+    )
+    return expel_member(actor=actor, member=member, discipline=discipline, reason=reason)
+
+
+def _open_proposal(member: Member) -> TransferProposal | None:
+    return member.transfer_proposals.filter(state=ProposalState.PROPOSED).first()
+
+
+@transaction.atomic
+def propose_transfer(
+    *, actor: Any, member: Member, to: Organization, on: date, note: str = ""
+) -> TransferProposal:
+    """The cell proposes an official transfer of a member to ``to``; the committee then issues
+    the introduction letter (``issue_transfer_letter``) or refuses."""
+    require_role(actor, Role.CLERK, member.organization)
+    if member.standing == Standing.LEFT:
+        raise DomainError(_("The member has left the Party."))
+    if member.is_in_transit or member.is_temporarily_away:
+        raise DomainError(_("The member is already being transferred."))
+    if _open_proposal(member):
+        raise DomainError(_("A transfer of this member is already proposed."))
+    if to.pk == member.organization_id:
+        raise DomainError(_("Choose another organization than the member's own."), field="to")
+    if on > timezone.localdate():
+        raise DomainError(_("The date cannot be later than today."), field="proposed_on")
+    joined = member.periods.filter(valid_to__isnull=True).values_list("valid_from", flat=True)
+    since = joined.first()
+    if since and on < since:
+        raise DomainError(
+            _("The member belongs to %(name)s only from %(date)s: date the proposal after it.")
+            % {"name": member.organization.name, "date": format_date(since)},
+            field="proposed_on",
+        )
+    if not to.is_alive(on):
+        raise DomainError(
+            _("%(name)s does not exist on %(date)s.") % {"name": to.name, "date": format_date(on)},
+            field="to",
+        )
+    proposal = TransferProposal.objects.create(
+        member=member,
+        from_organization=member.organization,
+        to_organization=to,
+        proposed_on=on,
+        proposed_by=_user(actor),
+        note=note,
+    )
+    audit.record(
+        "membership.transfer.proposed",
+        actor=actor,
+        target=member,
+        after={"proposal": proposal.pk, "to": to.pk, "proposed_on": on.isoformat()},
+    )
+    return proposal
+
+
+def _decide(proposal: TransferProposal, actor: Any, role: Role) -> None:
+    require_role(actor, role, proposal.from_organization)
+    if proposal.state != ProposalState.PROPOSED:
+        raise DomainError(
+            _("This proposal is already closed (%(state)s).")
+            % {"state": proposal.get_state_display()}
+        )
+
+
+@transaction.atomic
+def issue_transfer_letter(
+    *, actor: Any, proposal: TransferProposal, on: date, decision: Decision | None = None
+) -> MembershipEvent:
+    """The committee grants the proposal: the introduction letter (``record_transfer_out``)."""
+    _decide(proposal, actor, Role.APPROVER)
+    if on < proposal.proposed_on:
+        raise DomainError(
+            _("The letter cannot be dated before the proposal (%(date)s).")
+            % {"date": format_date(proposal.proposed_on)},
+            field="effective_date",
+        )
+    member = proposal.member
+    if member.organization_id != proposal.from_organization_id:
+        raise DomainError(_("The member no longer belongs to the proposing organization."))
+    event = record_transfer_out(
+        actor=actor, member=member, to=proposal.to_organization, on=on, decision=decision
+    )
+    _close(proposal, actor, ProposalState.LETTER_ISSUED, event=event)
+    return event
+
+
+@transaction.atomic
+def refuse_transfer_proposal(
+    *, actor: Any, proposal: TransferProposal, reason: str
+) -> TransferProposal:
+    """The committee refuses the proposal, saying why."""
+    _decide(proposal, actor, Role.APPROVER)
+    if not reason.strip():
+        raise DomainError(_("Say why the proposal is refused."), field="reason")
+    return _close(proposal, actor, ProposalState.REFUSED, reason=reason.strip())
+
+
+@transaction.atomic
+def withdraw_transfer_proposal(*, actor: Any, proposal: TransferProposal) -> TransferProposal:
+    """The proposing cell takes its proposal back before the committee decides."""
+    _decide(proposal, actor, Role.CLERK)
+    return _close(proposal, actor, ProposalState.WITHDRAWN)
+
+
+def _close(
+    proposal: TransferProposal,
+    actor: Any,
+    state: ProposalState,
+    event: MembershipEvent | None = None,
+    reason: str = "",
+) -> TransferProposal:
+    proposal.state, proposal.event, proposal.refusal_reason = state, event, reason
+    proposal.decided_by, proposal.decided_at = _user(actor), timezone.now()
+    proposal.save(update_fields=["state", "event", "refusal_reason", "decided_by", "decided_at"])
+    audit.record(
+        f"membership.transfer.{state}",
+        actor=actor,
+        target=proposal.member,
+        before={"proposal": proposal.pk, "state": ProposalState.PROPOSED},
+        after={"proposal": proposal.pk, "state": state, "event": event.pk if event else None},
+        reason=reason,
+    )
+    return proposal

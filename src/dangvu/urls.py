@@ -2,13 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from dangvu.accounts import views as account_views
-from dangvu.organizations import views as organization_views
+from dangvu.reports import dashboard
 
 admin.site.site_header = "dangvu"
 admin.site.site_title = "dangvu"
 
 urlpatterns = [
-    path("", organization_views.home, name="home"),
+    path("", dashboard.home, name="home"),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", account_views.LogoutView.as_view(), name="logout"),
     path("organizations/", include("dangvu.organizations.urls")),

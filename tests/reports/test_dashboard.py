@@ -6,10 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 from django.http import Http404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
-import dangvu.urls
 from dangvu.accounts.models import Role
 from dangvu.core.dates import add_months
 from dangvu.core.models import OrganizationKind
@@ -21,9 +20,7 @@ from dangvu.reports.movements import movements
 from tests.reports.test_movements import brute_force as brute_force_movements
 from tests.world import make_user
 
-# the dashboard's own address until the lead points "home" at it (see dashboard_urls.py)
-urlpatterns = [*dangvu.urls.urlpatterns, path("dashboard/", dashboard.home, name="dashboard")]
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 
 def ceremony_for(end: date) -> date:
@@ -59,7 +56,7 @@ def scene(world, admit):
 
 def sections_of(client, user) -> list[dashboard.Section]:
     client.force_login(user)
-    response = client.get(reverse("dashboard"))
+    response = client.get(reverse("home"))
     assert response.status_code == 200
     return response.context["sections"]
 
@@ -110,7 +107,7 @@ def test_a_probation_ending_in_59_days_is_listed_and_one_in_61_days_is_not(clien
         (scene["soon"], today + timedelta(days=59), False),
     ]
     assert shown.probations.count == 2
-    page = client.get(reverse("dashboard")).content.decode()
+    page = client.get(reverse("home")).content.decode()
     assert f'href="/members/{scene["soon"].pk}/"' in page
     assert f'href="/members/{scene["later"].pk}/"' not in page
     assert (today + timedelta(days=59)).strftime("%d/%m/%Y") in page
@@ -151,7 +148,7 @@ def test_a_user_sees_only_his_scope_and_another_province_looks_missing(client, w
     [b] = sections_of(client, world.clerk_b1)
     assert b.organization == world.commune_b1
     assert [figure.count for figure in b.status] == [1, 1, 0, 0, 0]
-    page = client.get(reverse("dashboard")).content.decode()
+    page = client.get(reverse("home")).content.decode()
     assert world.province_a.name not in page and scene["soon"].person.full_name not in page
     for hidden in (world.province_a, world.central):
         with pytest.raises(Http404):
@@ -159,7 +156,7 @@ def test_a_user_sees_only_his_scope_and_another_province_looks_missing(client, w
     assert sections_of(client, world.outsider) == []
     assert sections_of(client, world.expired_a1) == []
     client.logout()
-    assert client.get(reverse("dashboard")).status_code == 302
+    assert client.get(reverse("home")).status_code == 302
 
 
 def test_one_section_per_organization_not_inside_another(world):
@@ -181,18 +178,18 @@ def test_the_query_count_does_not_grow_with_the_members_listed(
 ):
     today = scene["today"]
     client.force_login(world.admin_a)
-    client.get(reverse("dashboard"))  # the first read of the day folds the figures
+    client.get(reverse("home"))  # the first read of the day folds the figures
     with django_assert_max_num_queries(60) as captured:
-        client.get(reverse("dashboard"))
+        client.get(reverse("home"))
     few = len(captured)  # now, before the log moves on
     for n in range(dashboard.SHOWN + 5):
         ceremony = ceremony_for(today + timedelta(days=1 + n % 50))
         admit(ceremony - timedelta(days=20), ceremony=ceremony, cell=world.cell_a2)
         sent = admit(date(2018, 1, 10), ceremony=date(2018, 2, 1), recognized=True)
         services.record_transfer_out(actor=world.root, member=sent, to=world.cell_b1, on=today)
-    client.get(reverse("dashboard"))
+    client.get(reverse("home"))
     with django_assert_max_num_queries(few):
-        response = client.get(reverse("dashboard"))
+        response = client.get(reverse("home"))
     [shown] = response.context["sections"]
     assert (len(shown.probations.lines), shown.probations.more) == (dashboard.SHOWN, 7)
     assert (len(shown.outgoing.lines), shown.outgoing.count) == (dashboard.SHOWN, 26)

@@ -22,7 +22,7 @@ from dangvu.core.dates import format_date
 from dangvu.core.errors import DomainError
 from dangvu.membership.models import EventKind, MembershipEvent
 from dangvu.organizations.models import Organization, OrganizationSuccession
-from dangvu.organizations.selectors import tree_as_of, versions_on
+from dangvu.organizations.selectors import tree_as_of
 from dangvu.reports.engine import Key, Report
 
 K = EventKind
@@ -71,8 +71,11 @@ def count(
             % {"name": organization.name, "date": format_date(end)}
         )
     result = Report(organization.pk, end, known_at, forest[0], since=start)
-    figures: dict[int, Counter[Key]] = {n.organization_id: Counter() for n in result.nodes()}
-    parent = dict(versions_on(end).values_list("organization_id", "parent_id"))
+    nodes = list(result.nodes())
+    figures: dict[int, Counter[Key]] = {n.organization_id: Counter() for n in nodes}
+    # the tree below the organization is all that is needed: an event elsewhere counts here
+    # only if its organization's records came here (a predecessor), see ``place``
+    parent = {n.organization_id: n.parent_id for n in nodes}
     successor = dict(
         OrganizationSuccession.objects.filter(takes_records=True, effective_on__lte=end)
         .order_by("effective_on", "pk")
@@ -80,7 +83,9 @@ def count(
     )
 
     def place(organization_id: int | None) -> int | None:
-        """Where an organization's records lie on ``end``: itself, or its successor's place."""
+        """Where an organization's records lie on ``end`` within the subtree: itself, or its
+        successor's place (None: outside the subtree). An organization with a successor that
+        took its records had ended by then."""
         seen = set()
         while organization_id is not None and organization_id not in parent:
             if organization_id in seen:
@@ -91,9 +96,9 @@ def count(
 
     def above(organization_id: int | None) -> list[int]:
         chain = []
-        while organization_id is not None:
+        while organization_id is not None and organization_id in parent:
             chain.append(organization_id)
-            organization_id = parent.get(organization_id)
+            organization_id = parent[organization_id]
         return chain
 
     events = MembershipEvent.objects.filter(
@@ -103,6 +108,10 @@ def count(
     if known_at is not None:
         events = events.filter(recorded_at__lte=known_at)
         corrections = corrections.filter(recorded_at__lte=known_at)
+    if forest[0].parent_id is not None:  # not the whole tree: only the events recorded here
+        here = list(figures) + [p for p in successor if place(p) is not None]
+        events = events.filter(organization_id__in=here)
+        corrections = corrections.filter(voids__organization_id__in=here)
     voided = set(corrections.values_list("voids_id", flat=True))
     behind: dict[Key, list[int]] = defaultdict(list)
     for pk, kind, organization_id, counterpart_id, member_id in events.values_list(

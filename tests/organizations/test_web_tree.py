@@ -1,0 +1,206 @@
+"""The organization tree on screen: the tree of the user's scope opened one level at a time,
+the search over names and codes, and an organization's page."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dangvu.organizations import services as org
+from dangvu.organizations.models import Organization, SeatRole
+from dangvu.reports import figures
+from tests.world import make_org
+
+REFORM = date(2025, 7, 1)
+
+
+def tree(client, **params):
+    return client.get(reverse("organizations:tree"), params)
+
+
+def detail(client, organization):
+    return client.get(reverse("organizations:detail", args=[organization.pk]))
+
+
+def children(client, organization, htmx=False, **params):
+    headers = {"HX-Request": "true"} if htmx else {}
+    url = reverse("organizations:children", args=[organization.pk])
+    return client.get(url, params, headers=headers)
+
+
+@pytest.mark.django_db
+def test_the_tree_opens_at_the_top_of_the_scope_with_each_subordinate_and_its_members(
+    en_client, world, admit
+):
+    for _ in range(2):
+        admit(date(2024, 3, 1), cell=world.cell_a1)
+    admit(date(2024, 3, 1), cell=world.cell_a2)
+    figures.fold()
+    en_client.force_login(world.viewer_a)
+    text = tree(en_client).content.decode()
+    assert world.province_a.name in text and world.province_b.name not in text
+    assert f">{world.central.name}</a>" not in text  # above his grant
+    assert "3 members" in text  # the province, with every subordinate
+    assert f"{world.commune_a1.name}</a>" in text and "2 members" in text
+    assert "1 member<" in text  # commune A2, singular
+    # the cells, two levels down, are loaded only when their commune is opened
+    assert world.cell_a1.name not in text
+    assert reverse("organizations:children", args=[world.commune_a1.pk]) in text
+    assert world.commune_a1.kind.name in text
+
+
+@pytest.mark.django_db
+def test_opening_a_node_loads_only_its_direct_subordinates(en_client, world, admit):
+    admit(date(2024, 3, 1), cell=world.cell_a1)
+    figures.fold()
+    en_client.force_login(world.viewer_a)
+    piece = children(en_client, world.commune_a1, htmx=True).content.decode()
+    assert "<html" not in piece and piece.lstrip().startswith("<li>")
+    assert world.cell_a1.name in piece and "1 member<" in piece
+    assert world.cell_a2.name not in piece
+    # without script, the same list is a page of its own, with the way back up
+    page = children(en_client, world.commune_a1).content.decode()
+    assert "<html" in page and world.cell_a1.name in page
+    assert reverse("organizations:detail", args=[world.province_a.pk]) in page
+
+
+@pytest.mark.django_db
+def test_a_long_list_of_subordinates_comes_a_page_at_a_time(en_client, world, monkeypatch):
+    for number in range(3):
+        make_org(world.root, f"A1-1{number}", f"Chi bộ số {number}", "cell", world.commune_a1)
+    monkeypatch.setattr("dangvu.organizations.views.CHILDREN_PAGE", 2)
+    en_client.force_login(world.viewer_a)
+    first = children(en_client, world.commune_a1, htmx=True).content.decode()
+    assert first.count('class="org-leaf"') == 2 and "Show more (2 of 4 shown)" in first
+    second = children(en_client, world.commune_a1, htmx=True, page=2).content.decode()
+    assert second.count('class="org-leaf"') == 2 and "Show more" not in second
+
+
+@pytest.mark.django_db
+def test_the_search_finds_names_without_diacritics_and_codes_within_the_scope(en_client, world):
+    en_client.force_login(world.viewer_a)
+    found = tree(en_client, q="chi bo thon dong").content.decode()
+    assert world.cell_a1.name in found and "Organizations found: 1." in found
+    by_code = tree(en_client, q="a2-01").content.decode()
+    assert world.cell_a2.name in by_code
+    assert world.commune_a2.name in by_code  # shown as the parent of the cell found
+    outside = tree(en_client, q="thon bac").content.decode()  # cell B1, out of his scope
+    assert world.cell_b1.name not in outside and "Organizations found: 0." in outside
+
+
+@pytest.mark.django_db
+def test_the_search_lists_an_exact_code_first_and_dissolved_organizations_last(en_client, world):
+    org.dissolve(actor=world.root, organization=world.cell_a2, on=REFORM)
+    en_client.force_login(world.viewer_a)
+    page = tree(en_client, q="a").content.decode()  # every organization of province A
+    names = [world.province_a.name, world.commune_a1.name, world.cell_a2.name]
+    positions = [page.index(f">{name}</a>") for name in names]
+    assert positions == sorted(positions)
+    assert "dissolved on 01/07/2025" in page
+    exact = tree(en_client, q="A1").content.decode()
+    assert exact.index(world.commune_a1.name) < exact.index(world.cell_a1.name)
+
+
+@pytest.mark.django_db
+def test_an_organization_out_of_the_scope_answers_like_a_missing_one(en_client, world):
+    en_client.force_login(world.clerk_b1)
+    missing = Organization(pk=999_999)
+    assert detail(en_client, world.commune_a1).status_code == 404
+    assert detail(en_client, missing).status_code == 404
+    assert children(en_client, world.commune_a1).status_code == 404
+    assert children(en_client, missing).status_code == 404
+    assert detail(en_client, world.commune_b1).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_page_counts_members_by_standing_each_opening_its_list(en_client, world, admit):
+    admit(date(2024, 3, 1))  # probationary, no ceremony yet
+    admit(date(2023, 1, 10), ceremony=date(2023, 2, 1), recognized=True)  # official
+    admit(date(2024, 5, 1), cell=world.cell_a2)
+    figures.fold()
+    en_client.force_login(world.viewer_a)
+    page = detail(en_client, world.commune_a1).content.decode()
+    behind = reverse("reports:behind", args=[world.commune_a1.pk, "composition"])
+    assert f'<a href="{behind}?dimension=total&amp;value=&amp;when=on">2</a>' in page
+    probationary = f"{behind}?dimension=standing&amp;value=probationary&amp;when=on"
+    assert f'<a href="{probationary}">1</a>' in page
+    assert f"{behind}?dimension=standing&amp;value=official&amp;when=on" in page
+    assert "/members/?organization=%d" % world.commune_a1.pk in page
+    assert reverse("reports:table", args=[world.commune_a1.pk, "quality"]) in page
+    # the subordinate's subtree count, and the list behind a figure is as long as the figure
+    assert f"{world.cell_a1.name}</a>" in page
+    listed = en_client.get(f"{behind.replace('&amp;', '&')}?dimension=standing&value=probationary&when=on")
+    assert listed.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_page_shows_the_details_and_the_committee(en_client, world, person_factory):
+    term = org.open_committee_term(
+        actor=world.root,
+        organization=world.commune_a1,
+        name="2025–2030",
+        starts_on=date(2025, 9, 1),
+    )
+    secretary = person_factory(world.commune_a1, full_name="Trần Thị Bí Thư")
+    org.assign_seat(
+        actor=world.root, term=term, person=secretary, role=SeatRole.SECRETARY,
+        starts_on=date(2025, 9, 1),
+    )
+    en_client.force_login(world.viewer_a)
+    page = detail(en_client, world.commune_a1).content.decode()
+    assert "Term 2025–2030" in page and "01/09/2025" in page
+    assert "Trần Thị Bí Thư" in page and "Secretary" in page
+    assert "01/01/1950" in page  # established on
+    assert f'href="{reverse("organizations:detail", args=[world.province_a.pk])}"' in page
+
+
+@pytest.mark.django_db
+def test_the_history_shows_renames_moves_and_mergers_with_their_dates(en_client, world):
+    org.rename(
+        actor=world.root, organization=world.cell_a2, name="Chi bộ khu phố 1", on=date(2010, 5, 1)
+    )
+    org.merge(actor=world.root, sources=[world.commune_a2], into=world.commune_a1, on=REFORM)
+    en_client.force_login(world.viewer_a)
+    cell = detail(en_client, world.cell_a2).content.decode()
+    assert "01/05/2010" in cell and "Name: Chi bộ tổ dân phố 1 → Chi bộ khu phố 1" in cell
+    assert "01/07/2025" in cell
+    assert f"Under: {world.commune_a2.name} → {world.commune_a1.name}" in cell
+    merged = detail(en_client, world.commune_a2).content.decode()
+    assert "This organization was dissolved on 01/07/2025." in merged
+    assert "merged into" in merged and world.commune_a1.name in merged
+    successor = detail(en_client, world.commune_a1).content.decode()
+    assert "Predecessors" in successor and world.commune_a2.name in successor
+    assert reverse("organizations:detail", args=[world.commune_a2.pk]) in successor
+
+
+@pytest.mark.django_db
+def test_the_pages_issue_as_many_queries_for_many_subordinates_as_for_few(
+    en_client, world, admit
+):
+    admit(date(2024, 3, 1))
+    figures.fold()
+    en_client.force_login(world.viewer_a)
+    pages = {
+        "tree": lambda: tree(en_client),
+        "detail": lambda: detail(en_client, world.commune_a1),
+        "children": lambda: children(en_client, world.commune_a1, htmx=True),
+        "search": lambda: tree(en_client, q="chi bo"),
+    }
+
+    def counts():
+        found = {}
+        for name, get in pages.items():
+            with CaptureQueriesContext(connection) as queries:
+                assert get().status_code == 200
+            found[name] = len(queries)
+        return found
+
+    few = counts()
+    for number in range(12):
+        cell = make_org(world.root, f"A1-2{number}", f"Chi bộ {number}", "cell", world.commune_a1)
+        admit(date(2024, 3, 1), cell=cell)
+    figures.fold()
+    assert counts() == few
+    assert max(few.values()) <= 30

@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from dangvu.core.dates import format_date
 from dangvu.core.errors import DomainError
@@ -82,7 +81,9 @@ class Restructuring(forms.Form):
     )
 
     def __init__(self, data: Any = None, *, user: Any, organization: Organization):
-        super().__init__(data, initial={"on": timezone.localdate(), **self.initial_values(organization)})
+        super().__init__(
+            data, initial={"on": timezone.localdate(), **self.initial_values(organization)}
+        )
         self.user, self.organization = user, organization
         for bound in self.fields.values():
             css = "form-select" if isinstance(bound.widget, forms.Select) else "form-control"
@@ -112,7 +113,8 @@ class Restructuring(forms.Form):
         organization = found.filter(code=code).select_related("kind").first()
         if organization is None:
             self.add_error(
-                name, _("No live organization of your scope has the code %(code)s.") % {"code": code}
+                name,
+                _("No live organization of your scope has the code %(code)s.") % {"code": code},
             )
         return organization
 
@@ -217,9 +219,11 @@ class Establish(Restructuring):
     category = forms.ModelChoiceField(
         OrganizationCategory.objects.all(), label=gettext_lazy("Category"), required=False
     )
-    reason = None  # establish records no reason
-
     field_order = ["code", "name", "kind", "category", "on"]
+
+    def __init__(self, data: Any = None, *, user: Any, organization: Organization):
+        super().__init__(data, user=user, organization=organization)
+        del self.fields["reason"]  # the service records no reason for an establishment
 
     def describe(self) -> Preview:
         data = self.cleaned_data
@@ -264,8 +268,10 @@ class Rename(Restructuring):
         return Preview(
             rows=[(_("Name"), self.organization.name, self.cleaned_data["name"])],
             notes=[
-                _("From %(date)s the organization bears the new name; reports as of earlier "
-                  "dates keep the old one.")
+                _(
+                    "From %(date)s the organization bears the new name; reports as of earlier "
+                    "dates keep the old one."
+                )
                 % {"date": self.dated()}
             ],
         )
@@ -465,8 +471,7 @@ class Split(Restructuring):
         self.children = list(selectors.live_children_for(user, organization))
         for child in self.children:
             self.fields[f"child_{child.pk}"] = CodeField(
-                label=_("%(name)s (%(code)s) goes to")
-                % {"name": child.name, "code": child.code},
+                label=_("%(name)s (%(code)s) goes to") % {"name": child.name, "code": child.code},
                 help_text=gettext_lazy("Code; empty: with the members and dossiers."),
                 required=False,
             )

@@ -149,7 +149,7 @@ def children(request: HttpRequest, pk: int) -> HttpResponse:
     organization = selectors.organization_for(request.user, pk)
     nodes, page = _children(request, organization, _figures(request, organization))
     context = {"organization": organization, "nodes": nodes, "page": page}
-    if request.htmx:
+    if request.headers.get("HX-Request") == "true":  # htmx asks for the list items only
         return render(request, "organizations/_nodes.html", context)
     context["ancestors"] = selectors.ancestors_for(request.user, organization)
     return render(request, "organizations/children.html", context)
@@ -220,9 +220,7 @@ def _require_admin(request: HttpRequest, organization: Organization) -> None:
         raise PermissionDenied(str(error)) from error
 
 
-def _form_page(
-    request: HttpRequest, form: forms.Restructuring, status: int = 200
-) -> HttpResponse:
+def _form_page(request: HttpRequest, form: forms.Restructuring, status: int = 200) -> HttpResponse:
     return render(
         request,
         "organizations/restructure.html",

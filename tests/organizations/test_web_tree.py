@@ -86,6 +86,8 @@ def test_the_search_finds_names_without_diacritics_and_codes_within_the_scope(en
     by_code = tree(en_client, q="a2-01").content.decode()
     assert world.cell_a2.name in by_code
     assert world.commune_a2.name in by_code  # shown as the parent of the cell found
+    make_org(world.root, "A1-09", "Chi bộ buôn Ea H'Leo", "cell", world.commune_a1)
+    assert "Chi bộ buôn Ea H&#x27;Leo" in tree(en_client, q="EA HLEO").content.decode()
     outside = tree(en_client, q="thon bac").content.decode()  # cell B1, out of his scope
     assert world.cell_b1.name not in outside and "Organizations found: 0." in outside
 

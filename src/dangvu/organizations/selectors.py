@@ -1,5 +1,6 @@
 """Scoped reads of the organization tree, today and as of a past date."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -159,24 +160,45 @@ def ancestors_for(user: Any, organization: Organization) -> list[Organization]:
     return list(organizations_for(user).filter(pk__in=above).order_by("depth"))
 
 
-def search_organizations(user: Any, text: str) -> list[int]:
-    """Ids of the organizations of the user's scope whose name or code holds every word typed,
-    diacritics ignored ("dong" finds "Đông"): an exact code first, then live before dissolved,
-    higher levels first, by name. Names are folded in Python (there is no folded column):
-    a province's few thousand rows take milliseconds; the whole country's some 300,000 about
-    half a second."""
+def _letter_classes() -> dict[str, str]:
+    """Each letter a–z of a search key → every character that folds to it, in either case
+    ("d" → "DdĐđ", "o" → "OoÒòÓó…ỢợƠơ…")."""
+    classes: dict[str, set[str]] = {}
+    for char in map(chr, range(0x41, 0x1EFA)):
+        key = search_key(char)
+        if len(key) == 1 and key.isascii() and key.isalpha():
+            classes.setdefault(key, set()).add(char)
+    return {letter: "".join(sorted(chars)) for letter, chars in classes.items()}
+
+
+LETTERS = _letter_classes()
+APOSTROPHE = "['’‘`´]?"  # folded away by search_key: "hleo" finds "H'Leo"
+
+
+def _pattern(word: str) -> str:
+    """A regular expression matching ``word`` (a search key's word) in a text as typed, with
+    its diacritics, capitals and apostrophes: the database does the folding."""
+    return "".join(
+        f"[{LETTERS[char]}]{APOSTROPHE}" if char in LETTERS else re.escape(char) for char in word
+    )
+
+
+def search_organizations(user: Any, text: str) -> QuerySet[Organization]:
+    """The organizations of the user's scope whose name or code holds every word typed,
+    diacritics, capitals and apostrophes ignored ("dong" finds "Đông"): an exact code first,
+    then live before dissolved, higher levels first, by name. Organizations have no folded
+    column: each word becomes a regular expression over the name as typed (a scan of the
+    scope, as folding every name in Python would be, but some thirty times faster)."""
     words = search_key(text).split()
+    found = organizations_for(user)
     if not words:
-        return []
-    exact = search_key(text)
-    rows = organizations_for(user).values_list("pk", "code", "name", "depth", "dissolved_on")
-    found = []
-    for pk, code, name, depth, dissolved_on in rows.iterator(chunk_size=5000):
-        key = f"{search_key(name)} {search_key(code)}"
-        if all(word in key for word in words):
-            rank = (search_key(code) != exact, dissolved_on is not None, depth, search_key(name))
-            found.append((rank, pk))
-    return [pk for _rank, pk in sorted(found)]
+        return found.none()
+    for word in words:
+        pattern = _pattern(word)
+        found = found.filter(Q(name__regex=pattern) | Q(code__regex=pattern))
+    exact = Case(When(code__iexact=text.strip(), then=Value(0)), default=Value(1))
+    live = Case(When(dissolved_on__isnull=True, then=Value(0)), default=Value(1))
+    return found.annotate(exact=exact, live=live).order_by("exact", "live", "depth", "name", "pk")
 
 
 @dataclass

@@ -122,21 +122,16 @@ def tree(request: HttpRequest) -> HttpResponse:
 
 
 def _search(request: HttpRequest, text: str) -> HttpResponse:
-    ids = selectors.search_organizations(request.user, text)
-    page = Paginator(ids, SEARCH_PAGE).get_page(request.GET.get("page"))
-    found = (
-        selectors.organizations_for(request.user)
-        .select_related("parent")
-        .in_bulk(list(page.object_list))
-    )
+    found = selectors.search_organizations(request.user, text).select_related("kind", "parent")
+    page = Paginator(found, SEARCH_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "organizations/tree.html",
         {
             "text": text,
             "page": page,
-            "results": [found[pk] for pk in page.object_list],
-            "count": forms.number(len(ids)),
+            "results": page.object_list,
+            "count": forms.number(page.paginator.count),
             "query": urlencode({"q": text}) + "&",
         },
     )

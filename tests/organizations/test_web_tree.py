@@ -8,9 +8,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dangvu.core.text import search_key
 from dangvu.organizations import services as org
 from dangvu.organizations.models import Organization, SeatRole
 from dangvu.reports import figures
+from tests.test_browser import (  # noqa: F401  (fixtures)
+    CHROMIUM_ARGS,
+    PASSWORD,
+    USERNAME,
+    chromium,
+    server,
+    watched_page,
+)
 from tests.world import make_org
 
 REFORM = date(2025, 7, 1)
@@ -208,3 +217,40 @@ def test_the_pages_issue_as_many_queries_for_many_subordinates_as_for_few(en_cli
     figures.fold()
     assert counts() == few
     assert max(few.values()) <= 30
+
+
+@pytest.mark.browser
+def test_in_the_browser_a_node_opens_its_subordinates_and_the_search_finds_without_diacritics(
+    chromium, server
+):
+    """The real server and Chromium: htmx (served locally) loads a commune's cells when it is
+    opened, with no console error (so no inline style or script is needed), and the search
+    box finds a cell typed without diacritics."""
+    from playwright.sync_api import sync_playwright
+
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = watched_page(browser, problems)
+            page.goto(server.url + "/organizations/")
+            page.fill("#id_username", USERNAME)
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_load_state("load")
+            closed = page.locator("details:not([open]) > summary")
+            closed.first.click()  # the province: its communes
+            communes = page.locator("details[open] details:not([open]) > summary")
+            communes.first.wait_for()
+            communes.first.click()  # a commune: its cells, loaded on demand
+            cell = page.locator("details[open] details[open] .org-leaf .org-name").first
+            cell.wait_for()
+            name = cell.inner_text()
+            page.fill("#q", search_key(name))
+            page.click("form[role=search] button[type=submit]")
+            page.wait_for_load_state("load")
+            assert page.locator("table a", has_text=name).count() >= 1
+            page.context.close()
+        finally:
+            browser.close()
+    assert not problems, "\n".join(problems) + f"\n(server log: {server.log})"

@@ -12,14 +12,7 @@ from dangvu.core.text import search_key
 from dangvu.organizations import services as org
 from dangvu.organizations.models import Organization, SeatRole
 from dangvu.reports import figures
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM_ARGS,
-    PASSWORD,
-    USERNAME,
-    chromium,
-    server,
-    watched_page,
-)
+from tests.test_browser import CHROMIUM_ARGS, PASSWORD, USERNAME, watched_page
 from tests.world import make_org
 
 REFORM = date(2025, 7, 1)

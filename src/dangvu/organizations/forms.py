@@ -97,16 +97,20 @@ class Restructuring(forms.Form):
         if name in self.fields:
             attrs = self.fields[name].widget.attrs
             attrs["class"] = attrs["class"].replace(" is-invalid", "") + " is-invalid"
-            attrs["aria-describedby"] = f"id_{name}-error"
+            described = [f"id_{name}-error"]
+            if self.fields[name].help_text:  # Django's own reference, replaced by this one
+                described.append(f"id_{name}_helptext")
+            attrs["aria-describedby"] = " ".join(described)
 
     def add_domain_error(self, error: DomainError) -> None:
         """A service's refusal, next to the field it is about (at the top otherwise)."""
         name = self.error_fields.get(error.field or "", error.field)
         self.add_error(name if name in self.fields else None, str(error))
 
-    def live(self, name: str) -> Organization | None:
-        """The live organization of the user's scope whose code was typed in field ``name``."""
-        code = (self.cleaned_data.get(name) or "").strip()
+    def live(self, name: str, code: str | None = None) -> Organization | None:
+        """The live organization of the user's scope whose code was typed in field ``name``
+        (or is ``code``, one of several typed there); an error next to the field if none."""
+        code = (self.cleaned_data.get(name) or "" if code is None else code).strip()
         if not code:
             return None
         found = selectors.live_organizations_for(self.user, timezone.localdate())
@@ -407,14 +411,8 @@ class Merge(Restructuring):
         data["successor"] = self.live("into")
         sources = [self.organization]
         for code in _codes(data.get("others", "")):
-            found = selectors.live_organizations_for(self.user, timezone.localdate())
-            other = found.filter(code=code).select_related("kind").first()
-            if other is None:
-                self.add_error(
-                    "others",
-                    _("No live organization of your scope has the code %(code)s.") % {"code": code},
-                )
-            elif other not in sources:
+            other = self.live("others", code)
+            if other is not None and other not in sources:
                 sources.append(other)
         data["sources"] = sources
         return data

@@ -152,9 +152,7 @@ def test_the_last_birth_day_of_a_band_follows_the_anniversary_rule():
 @pytest.mark.parametrize(
     "today", [date(2025, 6, 15), date(2023, 2, 28), date(2024, 2, 29), date(2026, 1, 1)]
 )
-def test_an_age_band_holds_exactly_the_members_the_report_counts_in_it(
-    world, admit, today
-):
+def test_an_age_band_holds_exactly_the_members_the_report_counts_in_it(world, admit, today):
     births = [
         (1992, 2, 29), (1995, 6, 15), (1995, 6, 16), (1994, 12, 31), (1985, 1, 1),
         (1984, 12, 31), (1975, 3, 1), (1965, 6, 15), (1964, 6, 16), (1960, 1, 1),
@@ -296,7 +294,9 @@ def test_a_member_received_elsewhere_shows_under_the_former_members_of_his_first
         date(2015, 1, 10), ceremony=date(2015, 2, 1), recognized=True, full_name="Vũ Văn Minh"
     )
     admit(date(2016, 1, 10), full_name="Hà Văn Ở Lại")
-    services.record_transfer_out(actor=world.root, member=moved, to=world.cell_b1, on=date(2025, 3, 3))
+    services.record_transfer_out(
+        actor=world.root, member=moved, to=world.cell_b1, on=date(2025, 3, 3)
+    )
     client.force_login(world.secretary_a1)
     former = reverse("members:former")
     assert names(client.get(former)) == []  # in transit: still counted in the cell

@@ -288,10 +288,10 @@ def party_age_context(member: Member, today: date, events: dict[int, Any]) -> di
             }
         )
     rule = Rulebook.load().find("party_age.gaps", on=today)
-    decision = member.party_age_decisions.select_related("decision").order_by("-as_of").first()
+    decisions = member.party_age_decisions.select_related("decision").order_by("-as_of", "-pk")
     return {
         "age": age,
         "gaps": gaps,
         "citation": rule.citation if rule else "",
-        "decision": decision if age.decided else None,
+        "decision": decisions.filter(as_of__lte=today).first() if age.decided else None,
     }

@@ -309,3 +309,21 @@ def test_a_member_received_elsewhere_shows_under_the_former_members_of_his_first
     rows = workbook_rows(client.get(reverse("members:former_export")))
     assert [row[1] for row in rows] == ["Vũ Văn Minh"]
     assert client.get(former, {"organization": world.cell_b1.pk}).status_code == 404
+
+
+def test_a_user_with_grants_on_two_organizations_chooses_one_to_export_clear_numbers(
+    client, world, cell_members
+):
+    from dangvu.accounts.models import Role
+    from tests.world import make_user
+
+    two = make_user(world.root, "two", (world.commune_a1, Role.ADMIN), (world.cell_b1, Role.VIEWER))
+    client.force_login(two)
+    assert "ids=clear" not in client.get(LIST).content.decode()
+    rows = workbook_rows(client.get(EXPORT, {"ids": "clear"}))
+    assert {row[5] for row in rows} == {None, "•••••••••345"}  # empty cells read as None
+    chosen = client.get(LIST, {"organization": world.commune_a1.pk})
+    assert "ids=clear" in chosen.content.decode()
+    clear = workbook_rows(client.get(EXPORT, {"organization": world.commune_a1.pk, "ids": "clear"}))
+    assert HUNG_ID in {row[5] for row in clear}
+    assert "Đỗ Văn Hùng" not in {row[1] for row in clear}

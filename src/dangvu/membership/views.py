@@ -67,12 +67,18 @@ def clear_ids_organization(user: Any, form: MemberFilters) -> Organization | Non
     grants on several organizations chooses one first)."""
     organization = form.chosen_organization
     if organization is None:
-        depth = min((o.depth for o in form.organizations.values()), default=0)
-        tops = [o for o in form.organizations.values() if o.depth == depth]
-        organization = tops[0] if len(tops) == 1 else None
+        top = tops(form)
+        organization = top[0] if len(top) == 1 else None
     if organization is None or not scoping.has_role(user, Role.ADMIN, organization):
         return None
     return organization
+
+
+def tops(form: MemberFilters) -> list[Organization]:
+    """The organizations at the top of the list's scope (the user's grants, or the root):
+    those offered whose parent is not."""
+    offered = form.organizations
+    return [o for o in offered.values() if o.parent_id not in offered]
 
 
 def without(request: HttpRequest, *names: str) -> str:
@@ -101,7 +107,12 @@ def sort_links(request: HttpRequest, current: str) -> list[dict[str, Any]]:
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
     form = member_filters(request)
-    context: dict[str, Any] = {"form": form, "page": None}
+    more = ("gender", "ethnicity", "age", "party_age", "admitted_in")
+    context: dict[str, Any] = {
+        "form": form,
+        "page": None,
+        "more_filters": any(request.GET.get(name) for name in more),
+    }
     if form.is_valid():
         members = form.apply(selectors.current_members_for(request.user))
         page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -113,6 +124,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
             export_query=without(request, "page", "ids"),
             may_export_clear=clear_ids_organization(request.user, form) is not None,
             chosen=form.chosen_organization,
+            scope_name=form.chosen_organization or ", ".join(o.name for o in tops(form)),
         )
     return render(request, "membership/list.html", context, status=200 if form.is_valid() else 400)
 
@@ -126,7 +138,7 @@ def member_export(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     members = form.apply(selectors.current_members_for(request.user), today)
     clear = _clear_export(request, clear_ids_organization(request.user, form), members)
-    where = form.chosen_organization or _top(form)
+    where = form.chosen_organization or ", ".join(o.name for o in tops(form))
     content = exports.workbook(
         _("List of party members"),
         _("%(organization)s, as of %(date)s") % {"organization": where, "date": format_date(today)},
@@ -134,11 +146,6 @@ def member_export(request: HttpRequest) -> HttpResponse:
         exports.current_rows(members, today, clear),
     )
     return _xlsx(content, f"dang-vien-{slugify(str(where))}-{today:%Y-%m-%d}")
-
-
-def _top(form: MemberFilters) -> str:
-    organizations = sorted(form.organizations.values(), key=lambda o: o.path)
-    return organizations[0].name if organizations else ""
 
 
 def _clear_export(request: HttpRequest, organization: Organization | None, members: Any) -> bool:

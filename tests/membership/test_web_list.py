@@ -327,3 +327,19 @@ def test_a_user_with_grants_on_two_organizations_chooses_one_to_export_clear_num
     clear = workbook_rows(client.get(EXPORT, {"organization": world.commune_a1.pk, "ids": "clear"}))
     assert HUNG_ID in {row[5] for row in clear}
     assert "Đỗ Văn Hùng" not in {row[1] for row in clear}
+
+
+def test_a_search_orders_by_name_in_a_form_the_name_index_cannot_serve(world):
+    """With a search, PostgreSQL must sort the matches found through the GIN index rather than
+    walk the name index hoping for 50 matches soon (the LIMIT trap, perf-limits.md §C); without
+    one, page 1 is read along the name index."""
+    searched = MemberFilters({"q": "hung"}, [])
+    plain = MemberFilters({}, [])
+    assert searched.is_valid() and plain.is_valid()
+    members = selectors.current_members_for(world.root)
+    with_search = str(searched.apply(members).query)
+    assert 'ORDER BY "people_person"."search_key" ASC NULLS FIRST' in with_search
+    without_search = str(plain.apply(members).query)
+    assert 'ORDER BY "people_person"."search_key" ASC, "membership_member"."id" ASC' in (
+        without_search
+    )

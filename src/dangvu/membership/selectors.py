@@ -9,7 +9,7 @@ MemberPeriod; a pending transfer is visible to the organization it is addressed 
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Prefetch, Q, QuerySet, Sum
 
 from dangvu.accounts import scoping
 from dangvu.membership.models import (
@@ -17,11 +17,14 @@ from dangvu.membership.models import (
     EventEffect,
     Member,
     MemberPeriod,
+    MembershipEvent,
     ProposalState,
     Standing,
     TransferProposal,
 )
+from dangvu.membership.rules import RANK
 from dangvu.organizations.models import Organization
+from dangvu.people import models as people
 
 
 def current_members_for(user: Any) -> QuerySet[Member]:
@@ -114,3 +117,71 @@ def proposal_for(user: Any, pk: Any) -> TransferProposal:
         "member__person", "member__organization", "from_organization", "to_organization"
     )
     return scoping.get_or_404(scoping.scope(proposals, user, "from_organization__path"), pk=pk)
+
+
+# --- The member list and the dossier (web pages) ---------------------------------------------
+
+
+def organization_choices(user: Any, selected: Organization | None) -> list[Organization]:
+    """The organizations offered by the member list's organization filter, in tree order: the
+    top of the user's scope and its direct subordinates; once one is chosen, the way down to
+    it, and its own direct subordinates. A province's thousands of cells are never listed at
+    once; a cell secretary sees his cell alone."""
+    visible = scoping.visible_organizations(user).filter(dissolved_on__isnull=True)
+    grants = scoping.active_grants(user)
+    tops = {grant.organization_id for grant in grants}
+    wanted = Q(pk__in=tops) | Q(parent_id__in=tops)
+    if getattr(user, "is_superuser", False):
+        wanted = Q(parent__isnull=True) | Q(parent__parent__isnull=True, parent__isnull=False)
+    if selected is not None:
+        wanted |= Q(pk__in=selected.ancestor_ids()) | Q(parent_id=selected.pk)
+    return list(visible.filter(wanted).order_by("path"))
+
+
+def dossier_member(user: Any, pk: Any) -> Member:
+    """A member for his dossier page (``member_for``: 404 outside the scope), with his whole
+    curriculum vitae read in a fixed number of queries."""
+    member = member_for(user, pk)
+    person = (
+        people.Person.objects.select_related("ethnicity", "religion", "home_organization")
+        .prefetch_related(
+            Prefetch("education_records", people.EducationRecord.objects.select_related("level")),
+            Prefetch(
+                "qualification_records",
+                people.QualificationRecord.objects.select_related("level"),
+            ),
+            Prefetch(
+                "political_theory_records",
+                people.PoliticalTheoryRecord.objects.select_related("level"),
+            ),
+            Prefetch("occupation_records", people.OccupationRecord.objects.select_related("group")),
+            Prefetch("residence_records", people.ResidenceRecord.objects.select_related("commune")),
+            "work_history",
+            "family",
+            "awards",
+            "disciplines",
+        )
+        .get(pk=member.person_id)
+    )
+    member.person = person
+    return member
+
+
+def timeline(member: Member) -> list[tuple[MembershipEvent, MembershipEvent | None]]:
+    """The member's ledger in its order (effective date, then the rules' rank of kinds, then
+    the order recorded), each event with the correction that voided it, if any."""
+    events = list(member.events.select_related("decision", "organization", "counterpart", "voids"))
+    voided_by = {e.voids_id: e for e in events if e.voids_id is not None}
+    events.sort(key=lambda e: (e.effective_date, RANK.get(e.kind, 6), e.pk))
+    return [(event, voided_by.get(event.pk)) for event in events]
+
+
+def former_members_for(user: Any, organization: Organization) -> QuerySet[Member]:
+    """``former_members`` with the day each one left the organization's subtree (``left_on``:
+    the end of his last period there)."""
+    return former_members(user, organization).annotate(
+        left_on=Max(
+            "periods__valid_to",
+            filter=Q(periods__organization__path__startswith=organization.path),
+        )
+    )

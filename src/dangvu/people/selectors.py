@@ -1,10 +1,13 @@
 """Scoped reads of people: who a user may see, search, and a curriculum vitae as of a date."""
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from dangvu.accounts import scoping
@@ -100,3 +103,47 @@ def _in_force(records: Iterable[D], on: date) -> D | None:
     # Entry order (the primary key) settles two rows starting the same day, whatever order
     # the rows were fetched or prefetched in.
     return rules.attribute_as_of(sorted(records, key=lambda record: record.pk), on)
+
+
+# --- Name search for the member lists -------------------------------------------------------
+# A word typed must begin a word of a name: "hung" finds "Nguyễn Văn Hùng" (and "Hưng"), "ng v h"
+# finds him too, "ung" does not. On PostgreSQL the match is a full-text query over the words of
+# ``search_key`` served by the GIN index ``person_name_words`` (people migration 0002): the
+# planner estimates a text-search match from the index's word statistics, so it does not fall
+# into the trap of a trigram ``LIKE '%q%' ... LIMIT`` (research/perf-limits.md §C), whose
+# estimate is a fixed guess and which it answers with a sequential scan for rare names.
+# SQLite (one office) compares the words with LIKE.
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def name_words(text: str) -> list[str]:
+    """The words of a search as names are folded for matching (letters and digits only)."""
+    return _WORD.findall(search_key(text))
+
+
+def name_vector(field: str = "search_key") -> SearchVector:
+    """The words of a name as the GIN index ``person_name_words`` holds them."""
+    return SearchVector(field, config="simple")
+
+
+def matching_filter(text: str, prefix: str = "") -> Q | None:
+    """A filter on people (on a related model with ``prefix``, e.g. "person__") whose names have
+    a word beginning with each word of ``text``, or whose personal identification number is
+    ``text`` when it is 12 digits. None when ``text`` holds nothing to search for."""
+    digits = "".join(text.split())
+    if len(digits) == rules.NATIONAL_ID_LENGTH and digits.isdigit():
+        return Q(**{f"{prefix}national_id": digits})
+    words = name_words(text)
+    if not words:
+        return None
+    if connection.vendor == "postgresql":
+        query = SearchQuery(
+            " & ".join(f"{word}:*" for word in words), search_type="raw", config="simple"
+        )
+        return Q(SearchVectorExact(name_vector(f"{prefix}search_key"), query))
+    field = f"{prefix}search_key"
+    condition = Q()
+    for word in words:
+        condition &= Q(**{f"{field}__startswith": word}) | Q(**{f"{field}__contains": f" {word}"})
+    return condition

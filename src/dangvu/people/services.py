@@ -395,3 +395,50 @@ def record_discipline(
         "people.discipline.recorded", row, actor=actor, role=Role.APPROVER,
         period=("decided_on", "effects_end_on"),
     )  # fmt: skip
+
+
+# --- Reading a personal identification number in clear -------------------------------------
+
+
+def _require_keeper(actor: Any, person: Person) -> None:
+    """Refuse unless the actor's grants cover the organization that keeps the dossier."""
+    # Imported here so that this block stays an addition at the end of the module.
+    from dangvu.core.errors import NotPermitted
+    from dangvu.people.selectors import people_for
+
+    if not people_for(actor, include_merged=True).filter(pk=person.pk).exists():
+        raise NotPermitted(
+            _("Only the organizations that keep this dossier may read the number in full.")
+        )
+
+
+@transaction.atomic
+def reveal_national_id(*, actor: Any, person: Person) -> str:
+    """The person's personal identification number in clear, for one look on screen.
+
+    Numbers are masked everywhere by default; every look is recorded
+    (``people.national_id.revealed``). Any role on the organization keeping the dossier may
+    look: the audit log, not the role, is the safeguard here.
+    """
+    _require_keeper(actor, person)
+    audit.record(
+        "people.national_id.revealed",
+        actor=actor,
+        target=person,
+        after={"national_id": audit.snapshot(person, ["national_id"])["national_id"]},
+    )
+    return person.national_id
+
+
+@transaction.atomic
+def export_national_ids(*, actor: Any, organization: Organization, count: int, query: str) -> None:
+    """Record that ``actor`` exported the clear numbers of ``count`` people of ``organization``'s
+    subtree (``people.national_id.exported``, with the list's filters). Needs the
+    administrator role on the organization: a file leaves the screen, and nothing masks it."""
+    scoping.require_role(actor, Role.ADMIN, organization)
+    audit.record(
+        "people.national_id.exported",
+        actor=actor,
+        target=organization,
+        after={"count": count, "filters": query},
+    )

@@ -38,8 +38,8 @@ K = EventKind
 
 
 def dossier_url(member: Member) -> str:
-    """The member's dossier (a page of the member lists; switch to reverse() once merged)."""
-    return f"/members/{member.pk}/"
+    """The member's dossier, where every event form returns."""
+    return reverse("members:dossier", args=[member.pk])
 
 
 # --- when an event applies to a member (his state today) --------------------------------------

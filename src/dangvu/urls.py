@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from dangvu.accounts import views as account_views
+from dangvu.core.health import health
 from dangvu.reports import dashboard
 
 admin.site.site_header = "dangvu"
@@ -18,5 +19,6 @@ urlpatterns = [
     path("accounts/", include("dangvu.accounts.urls")),
     path("audit/", include("dangvu.core.urls")),
     path("reports/", include("dangvu.reports.urls")),
+    path("health/", health, name="health"),
     path("admin/", admin.site.urls),
 ]

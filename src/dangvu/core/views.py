@@ -128,8 +128,9 @@ def shown(field: models.Field[Any, Any] | None, value: Any) -> str:
         return readable(value)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
-    if field.many_to_one and field.related_model is not None:
-        related = field.related_model._default_manager.filter(pk=value).first()
+    model = field.related_model
+    if field.many_to_one and isinstance(model, type):
+        related = model._default_manager.filter(pk=value).first()
         return f"{related} (#{value})" if related else readable(value)
     return readable(value)
 

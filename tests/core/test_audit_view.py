@@ -57,6 +57,20 @@ def test_an_administrator_reads_the_entries_about_his_subtree_only(en, world):
 
 
 @pytest.mark.django_db
+def test_entries_about_people_and_users_follow_their_organizations(en, world, person_factory):
+    in_a = person_factory(world.cell_a1)
+    in_b = person_factory(world.cell_b1)
+    accounts.set_password(actor=world.root, user=world.clerk_a1, password="Mật-khẩu-2025!")
+    accounts.set_password(actor=world.root, user=world.clerk_b1, password="Mật-khẩu-2025!")
+    en.force_login(world.admin_a)
+    targets = {(e.target_type, e.target_id) for e in listed(en)}
+    assert ("people.person", str(in_a.pk)) in targets
+    assert ("people.person", str(in_b.pk)) not in targets
+    assert ("accounts.user", str(world.clerk_a1.pk)) in targets
+    assert ("accounts.user", str(world.clerk_b1.pk)) not in targets
+
+
+@pytest.mark.django_db
 def test_users_who_administer_nothing_are_refused_with_the_reason(en, world):
     for user in (world.viewer_a, world.clerk_a1, world.secretary_a1, world.outsider):
         en.force_login(user)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 import xstatic.pkg.bootstrap
+from csp.constants import NONE, SELF
 
 SRC_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = SRC_DIR.parent.parent
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "axes",
+    "csp",
     "django_htmx",
     "dangvu.core",
     "dangvu.organizations",
@@ -70,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -96,6 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dangvu.accounts.context_processors.administration",
             ],
         },
     },
@@ -144,6 +148,7 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dangvu.accounts.views.locked_out"  # a Vietnamese page, answered with 429
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
@@ -167,14 +172,53 @@ STORAGES = {
     },
 }
 
+# Sessions end when the browser closes (offices share computers) and in any case
+# DANGVU_SESSION_SECONDS after sign-in (8 hours by default: one working day). Django renews the
+# expiry only when the session itself changes, which the pages here do not do on every request.
 SESSION_COOKIE_AGE = int(os.environ.get("DANGVU_SESSION_SECONDS", 8 * 3600))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
-SESSION_COOKIE_SECURE = env_bool("DANGVU_HTTPS")
-CSRF_COOKIE_SECURE = env_bool("DANGVU_HTTPS")
+
+# HTTPS. DANGVU_HTTPS=1 where the site is served over HTTPS: cookies only over HTTPS, plain http
+# redirected, HSTS for DANGVU_HSTS_SECONDS (one year by default; include subdomains unless
+# DANGVU_HSTS_INCLUDE_SUBDOMAINS=0; preload only with DANGVU_HSTS_PRELOAD=1, a commitment the
+# domain's owner makes). Behind a proxy that terminates TLS, DANGVU_PROXY_SSL_HEADER=1 trusts its
+# X-Forwarded-Proto header (the proxy must set it and drop the client's). Off by default, so that
+# `make run` serves plain http on 127.0.0.1.
+HTTPS = env_bool("DANGVU_HTTPS")
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("DANGVU_HSTS_SECONDS", 365 * 24 * 3600)) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DANGVU_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DANGVU_HSTS_PRELOAD")
+if env_bool("DANGVU_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("DANGVU_CSRF_TRUSTED_ORIGINS", "")
+# Not preloading HSTS is a choice (see above), not an oversight.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Content-Security-Policy: everything from this site only, no inline script or style (styles
+# live in static CSS files), no plugin, no framing. Bootstrap's CSS draws its icons from data:
+# images, which are part of the stylesheet, not another origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

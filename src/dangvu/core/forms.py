@@ -1,11 +1,14 @@
 """Form fields every page shares: dates typed dd/mm/yyyy, partial dates (a birth date of which
-only the year or the month and year is known), and an organization typed by code or name."""
+only the year or the month and year is known), and an organization typed by code or name; the
+Bootstrap form base; the audit log's filters."""
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangvu.core.dates import PartialDate
@@ -117,3 +120,43 @@ class StyledForm(forms.Form):
             css += " is-invalid"
         attrs["class"] = css
         return bound
+
+
+def start_of(day: date) -> datetime:
+    """Midnight at the start of ``day``, local time."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class AuditFilter(StyledForm):
+    """What the audit list is narrowed to; every field is optional."""
+
+    actor = forms.CharField(label=_("Changed by (user name)"), required=False, max_length=150)
+    action = forms.CharField(label=_("Action code begins with"), required=False, max_length=80)
+    target_type = forms.ChoiceField(label=_("Kind of object"), required=False)
+    organization = forms.CharField(
+        label=_("Organization code (with its subtree)"), required=False, max_length=40
+    )
+    start = DateField(label=_("From"), required=False)
+    end = DateField(label=_("To"), required=False)
+    request_id = forms.CharField(label=_("Request id"), required=False, max_length=64)
+
+    def __init__(self, *args: Any, target_types: list[str], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        choices = [(label, apps.get_model(label)._meta.verbose_name) for label in target_types]
+        field = self.fields["target_type"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("All")), *choices]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("The end date is before the start date."))
+        return data
+
+    def period(self) -> tuple[datetime | None, datetime | None]:
+        """[from midnight of the first day, to midnight after the last day)."""
+        start, end = self.cleaned_data.get("start"), self.cleaned_data.get("end")
+        return (
+            start_of(start) if start else None,
+            start_of(end + timedelta(days=1)) if end else None,
+        )

@@ -1,6 +1,11 @@
 """URL map: The audit log, for admins."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dangvu.core import views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.entries, name="list"),
+    path("<int:pk>/", views.entry, name="detail"),
+]

@@ -241,7 +241,7 @@ def test_the_list_reads_the_same_number_of_queries_for_5_or_50_rows(client, worl
     with CaptureQueriesContext(connection) as many:
         assert len(client.get(LIST, params).context["rows"]) == 50
     assert len(many) == len(few)
-    assert len(few) <= 11
+    assert len(few) <= 13  # with the menu's and the "add a person" button's grants
 
 
 # --- exports ---------------------------------------------------------------------------------

@@ -112,6 +112,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": None,
         "more_filters": any(request.GET.get(name) for name in more),
+        # a clerk somewhere in the scope keeps dossiers: he may add a person (then admit him)
+        "may_add": any(g.role == Role.CLERK for g in scoping.active_grants(request.user))
+        or request.user.is_superuser,
     }
     if form.is_valid():
         members = form.apply(selectors.current_members_for(request.user))

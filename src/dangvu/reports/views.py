@@ -259,6 +259,8 @@ def file(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         filed = services.file_report(
             actor=request.user, organization=organization, layout=layout, on=on, start=start
         )
+    except NotPermitted as error:
+        raise PermissionDenied(str(error)) from error
     except DomainError as error:
         messages.error(request, str(error))
         return redirect(reverse("reports:table", args=[pk, code]) + "?" + query(on, start))
@@ -340,6 +342,8 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, report=report, reason=request.POST.get("reason", "")
             )
             messages.success(request, _("The report is returned."))
+    except NotPermitted as error:
+        raise PermissionDenied(str(error)) from error
     except DomainError as error:
         if error.field == "reason":
             return _filed_page(request, report, str(error), status=400)

@@ -93,98 +93,97 @@ def flag(name: str, on: bool) -> Callable[[Member], bool]:
     return lambda m: current(m) and getattr(m, name) == on
 
 
-gl = gettext_lazy
 CLERK, APPROVER = Role.CLERK, Role.APPROVER
 KINDS: dict[str, Kind] = {
     "ceremony": Kind(
-        gl("Admission ceremony"), forms.CeremonyForm, services.record_ceremony, CLERK,
+        gettext_lazy("Admission ceremony"), forms.CeremonyForm, services.record_ceremony, CLERK,
         awaiting_ceremony,
     ),
     "recognition": Kind(
-        gl("Recognition as official member"), forms.RecognitionForm, services.recognize_member,
+        gettext_lazy("Recognition as official member"), forms.RecognitionForm, services.recognize_member,
         APPROVER, on_probation,
     ),
     "probation-extension": Kind(
-        gl("Extend probation"), forms.ProbationExtensionForm, services.extend_probation,
+        gettext_lazy("Extend probation"), forms.ProbationExtensionForm, services.extend_probation,
         APPROVER, on_probation,
     ),
     "transfer-proposal": Kind(
-        gl("Propose a transfer"), forms.ProposalForm, services.propose_transfer, CLERK, settled
+        gettext_lazy("Propose a transfer"), forms.ProposalForm, services.propose_transfer, CLERK, settled
     ),
     "transfer-out": Kind(
-        gl("Official transfer out (introduction letter)"), forms.TransferOutForm,
+        gettext_lazy("Official transfer out (introduction letter)"), forms.TransferOutForm,
         services.record_transfer_out, APPROVER, settled,
     ),
     "transfer-in": Kind(
-        gl("Receive the transferred member"), forms.DatedForm, services.receive_transfer, CLERK,
+        gettext_lazy("Receive the transferred member"), forms.DatedForm, services.receive_transfer, CLERK,
         lambda m: current(m) and m.is_in_transit, lambda m: m.pending_transfer_to,
     ),
     "temporary-out": Kind(
-        gl("Temporary transfer out"), forms.TemporaryTransferForm,
+        gettext_lazy("Temporary transfer out"), forms.TemporaryTransferForm,
         services.record_temporary_transfer, APPROVER, settled,
     ),
     "temporary-in": Kind(
-        gl("Receive on a temporary transfer"), forms.DatedForm,
+        gettext_lazy("Receive on a temporary transfer"), forms.DatedForm,
         services.receive_temporary_transfer, CLERK, away, lambda m: m.host_organization,
     ),
     "temporary-extension": Kind(
-        gl("Extend the temporary transfer"), forms.TemporaryExtensionForm,
+        gettext_lazy("Extend the temporary transfer"), forms.TemporaryExtensionForm,
         services.extend_temporary_transfer, APPROVER, away,
     ),
     "temporary-return": Kind(
-        gl("Return from the temporary transfer"), forms.DatedForm, services.record_return,
+        gettext_lazy("Return from the temporary transfer"), forms.DatedForm, services.record_return,
         CLERK, away,
     ),
     "interruption": Kind(
-        gl("Interruption during a transfer"), forms.InterruptionForm,
+        gettext_lazy("Interruption during a transfer"), forms.InterruptionForm,
         services.record_interruption, APPROVER, current,
     ),
     "exemption": Kind(
-        gl("Exemption from work and activities"), forms.ActivityForm, services.exempt_member,
+        gettext_lazy("Exemption from work and activities"), forms.ActivityForm, services.exempt_member,
         APPROVER, flag("is_exempted", False),
     ),
     "exemption-end": Kind(
-        gl("End of exemption"), forms.ActivityForm, services.end_exemption, APPROVER,
+        gettext_lazy("End of exemption"), forms.ActivityForm, services.end_exemption, APPROVER,
         flag("is_exempted", True),
     ),
     "suspension": Kind(
-        gl("Suspension of activities"), forms.ActivityForm, services.suspend_member, APPROVER,
+        gettext_lazy("Suspension of activities"), forms.ActivityForm, services.suspend_member, APPROVER,
         flag("is_suspended", False),
     ),
     "suspension-end": Kind(
-        gl("End of suspension"), forms.ActivityForm, services.end_suspension, APPROVER,
+        gettext_lazy("End of suspension"), forms.ActivityForm, services.end_suspension, APPROVER,
         flag("is_suspended", True),
     ),
     "loss-of-contact": Kind(
-        gl("Loss of contact"), forms.ActivityForm, services.record_loss_of_contact, CLERK,
+        gettext_lazy("Loss of contact"), forms.ActivityForm, services.record_loss_of_contact, CLERK,
         flag("is_lost_contact", False),
     ),
     "contact-resumed": Kind(
-        gl("Activities resumed after loss of contact"), forms.ActivityForm,
+        gettext_lazy("Activities resumed after loss of contact"), forms.ActivityForm,
         services.resume_contact, CLERK, flag("is_lost_contact", True),
     ),
-    "death": Kind(gl("Death"), forms.DatedForm, services.record_death, APPROVER, current),
+    "death": Kind(gettext_lazy("Death"), forms.DatedForm, services.record_death, APPROVER, current),
     "removal": Kind(
-        gl("Removal from the list"), forms.ExitForm, services.remove_member, APPROVER, current
+        gettext_lazy("Removal from the list"), forms.ExitForm, services.remove_member, APPROVER, current
     ),
     "expulsion": Kind(
-        gl("Expulsion"), forms.ExpulsionForm, services.record_expulsion, APPROVER,
+        gettext_lazy("Expulsion"), forms.ExpulsionForm, services.record_expulsion, APPROVER,
         lambda m: m.standing == Standing.OFFICIAL,
     ),
     "resignation": Kind(
-        gl("Resignation from the Party"), forms.ResignationForm, services.record_resignation,
+        gettext_lazy("Resignation from the Party"), forms.ResignationForm, services.record_resignation,
         APPROVER, current,
     ),
     "readmission": Kind(
-        gl("Readmission"), forms.ReadmissionForm, services.readmit_member, APPROVER,
+        gettext_lazy("Readmission"), forms.ReadmissionForm, services.readmit_member, APPROVER,
         lambda m: left(m) and m.exit_kind != K.DEATH,
     ),
     "restoration": Kind(
-        gl("Restoration of membership"), forms.RejoinForm, services.restore_member, APPROVER,
+        gettext_lazy("Restoration of membership"), forms.RejoinForm, services.restore_member, APPROVER,
         lambda m: left(m) and m.exit_kind in (K.REMOVAL, K.EXPULSION),
     ),
     "correction": Kind(
-        gl("Correct a wrong event"), forms.CorrectionForm, services.correct_event, APPROVER,
+        gettext_lazy("Correct a wrong event"), forms.CorrectionForm, services.correct_event, APPROVER,
         lambda m: True,
     ),
 }  # fmt: skip

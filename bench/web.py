@@ -158,6 +158,7 @@ def build_plan(viewer: Any, clerk: Any, commune: Any, province: Any, seed: int) 
     from django.db.models import Count
 
     from dangvu.membership.selectors import current_members_for
+    from dangvu.membership.views import PAGE_SIZE
 
     rng = random.Random(seed)
     in_province = current_members_for(viewer)
@@ -166,7 +167,7 @@ def build_plan(viewer: Any, clerk: Any, commune: Any, province: Any, seed: int) 
     people = list(picked.values_list("person__full_name", "person__search_key"))
     ids = [n for n in picked.values_list("person__national_id", flat=True) if n][:SEARCHES]
     names = in_province.values("person__full_name").annotate(n=Count("pk"))
-    rare = list(names.filter(n=1).order_by("person__full_name")[:200])
+    rare = sorted(names.filter(n=1).values_list("person__full_name", flat=True))
     common = list(names.order_by("-n", "person__full_name")[:SEARCHES])
     clerk_pks = list(current_members_for(clerk).values_list("pk", flat=True))
     full = [name for name, _key in people[:SEARCHES]]
@@ -183,7 +184,7 @@ def build_plan(viewer: Any, clerk: Any, commune: Any, province: Any, seed: int) 
         Kind(
             "search rare name",
             VIEWER,
-            search_urls([r["person__full_name"] for r in sample(rare, SEARCHES, rng)]),
+            search_urls(sample(rare, SEARCHES, rng)),
             1,
             "full names borne by one member of the province",
         ),
@@ -208,7 +209,7 @@ def build_plan(viewer: Any, clerk: Any, commune: Any, province: Any, seed: int) 
         Kind("dashboard, commune", CLERK, ["/"], 2),
         Kind(FLOOR, VIEWER, ["/health/"], 1, "no database: the framework's floor"),
     ]
-    pages = -(-len(pks) // 50)
+    pages = -(-len(pks) // PAGE_SIZE)
     kinds[2].note = f"the list has {pages:,} pages" + (
         "" if pages >= 500 else f": Django serves the last one ({pages})"
     )

@@ -156,9 +156,9 @@ def test_a_transfer_from_proposal_to_receipt_in_the_browser(
             approver.click(f"tr:has-text('{people['name']}') >> a")
             approver.wait_for_load_state("load")
             approver.screenshot(path=ARTIFACTS / "transfer-letter-1366x768.png", full_page=True)
-            approver.click(
-                "text=Cấp giấy giới thiệu >> xpath=ancestor::form >> button[type=submit]"
-            )
+            letter = approver.locator("form", has=approver.locator("input[value=letter]"))
+            letter.locator("#id_effective_date").fill(today)
+            letter.locator("button[type=submit]").click()
             approver.wait_for_load_state("load")
             assert approver.locator(".alert-success").count() == 1, approver.content()
 

@@ -177,6 +177,18 @@ class Member(models.Model):
             models.Index(fields=["organization", "standing"], name="member_org_standing"),
             # badge rounds and party-age bands: date ranges of the day party age counts from
             models.Index(fields=["party_age_from"], name="member_party_age_from"),
+            # transfers not yet received, by either side (the dashboard, the receiving inbox):
+            # a few members among millions
+            models.Index(
+                fields=["pending_transfer_to"],
+                condition=models.Q(is_in_transit=True),
+                name="member_in_transit_to",
+            ),
+            models.Index(
+                fields=["organization"],
+                condition=models.Q(pending_transfer_to__isnull=False),
+                name="member_in_transit_from",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -77,9 +77,10 @@ def tree_as_of(on: date, root: Organization | None = None) -> list[NodeAsOf]:
     """The forest of organizations alive on ``on`` (under ``root`` if given), with their
     attributes of that day, children ordered by name. Built from the version rows, so a
     node that has since moved, merged or been renamed appears where and as it was."""
-    rows = versions_on(on).values_list(
-        "organization_id", "organization__code", "name", "kind_id", "category_id", "parent_id"
-    )
+    if root is None:
+        rows = list(versions_on(on).values_list(*NODE_FIELDS))
+    else:
+        rows = _subtree_rows(on, root.pk)
     nodes = {row[0]: NodeAsOf(*row) for row in rows}
     roots = []
     for node in nodes.values():
@@ -94,6 +95,31 @@ def tree_as_of(on: date, root: Organization | None = None) -> list[NodeAsOf]:
         roots = [nodes[root.pk]] if root.pk in nodes else []
     _set_depths(roots)
     return sorted(roots, key=lambda n: n.name)
+
+
+NODE_FIELDS = (
+    "organization_id",
+    "organization__code",
+    "name",
+    "kind_id",
+    "category_id",
+    "parent_id",
+)
+
+
+def _subtree_rows(on: date, root_id: int) -> list[tuple[Any, ...]]:
+    """The version rows of ``root_id`` and everything under it on ``on``, one level at a time
+    (a commune's report reads its own few hundred rows, not the country's tree)."""
+    rows = list(versions_on(on).filter(organization_id=root_id).values_list(*NODE_FIELDS))
+    frontier = [row[0] for row in rows]
+    while frontier:
+        level: list[tuple[Any, ...]] = []
+        for start in range(0, len(frontier), 5000):
+            below = versions_on(on).filter(parent_id__in=frontier[start : start + 5000])
+            level += below.values_list(*NODE_FIELDS)
+        rows += level
+        frontier = [row[0] for row in level]
+    return rows
 
 
 def _set_depths(nodes: list[NodeAsOf], depth: int = 0) -> None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from dangvu.accounts.models import Role
 from dangvu.core.dates import add_months
 from dangvu.core.models import OrganizationKind
+from dangvu.core.text import thousands
 from dangvu.membership import services
 from dangvu.reports import dashboard
 from dangvu.reports.dashboard import STATUS, section, tops
@@ -196,4 +197,4 @@ def test_the_query_count_does_not_grow_with_the_members_listed(
 
 
 def test_counts_are_written_with_dots_between_thousands():
-    assert [dashboard.grouped(n) for n in (7, 1234, 6012345)] == ["7", "1.234", "6.012.345"]
+    assert [thousands(n) for n in (7, 1234, 6012345)] == ["7", "1.234", "6.012.345"]

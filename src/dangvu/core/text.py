@@ -32,3 +32,8 @@ def mask_identifier(value: str, visible: int = 3) -> str:
         return ""
     shown = value[-visible:] if len(value) > visible else ""
     return "•" * (len(value) - len(shown)) + shown
+
+
+def thousands(count: int) -> str:
+    """A count with dots between thousands, as Vietnamese writes it: 1.234.567."""
+    return f"{count:,}".replace(",", ".")

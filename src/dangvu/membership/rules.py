@@ -297,12 +297,22 @@ def _ceremony(state: State, e: Event, ctx: Context) -> None:
 
 
 def probation_end(state: State, ctx: Context) -> date:
-    """The end of probation: the ceremony's anniversary after the rule's months (plus any
-    extension); a day that does not exist falls per the rule (Điều lệ Art. 5(1))."""
+    """The end of the member's probation (see ``probation_ends_on``)."""
     assert state.ceremony_date is not None
-    months = ctx.rule("probation", state.ceremony_date, state.organization_id)["months"]
-    overflow = ctx.rule("dates.nonexistent_day", state.ceremony_date, None)["rule"]
-    return add_months(state.ceremony_date, months + state.extension_months, overflow=overflow)
+    return probation_ends_on(
+        state.ceremony_date, state.extension_months, state.organization_id, ctx
+    )
+
+
+def probation_ends_on(
+    ceremony: date, extension_months: int, organization_id: int | None, ctx: Context
+) -> date:
+    """The end of probation: the ceremony's anniversary after the rule's months for the
+    organization (plus any extension); a day that does not exist falls per the rule (Điều lệ
+    Art. 5(1))."""
+    months = ctx.rule("probation", ceremony, organization_id)["months"]
+    overflow = ctx.rule("dates.nonexistent_day", ceremony, None)["rule"]
+    return add_months(ceremony, months + extension_months, overflow=overflow)
 
 
 def _recognition(state: State, e: Event, ctx: Context) -> None:

@@ -18,32 +18,12 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from dangvu.core.dates import format_date
 from dangvu.core.errors import DomainError
+from dangvu.core.forms import DateField
 from dangvu.core.models import OrganizationCategory, OrganizationKind
+from dangvu.core.text import thousands
 from dangvu.membership.selectors import current_members_for
 from dangvu.organizations import selectors, services
 from dangvu.organizations.models import Organization
-
-DATE_FORMAT = "%d/%m/%Y"
-
-
-def number(value: int) -> str:
-    """A count with dots between thousands, as Vietnamese writes it: 12.345."""
-    return f"{value:,}".replace(",", ".")
-
-
-class DayField(forms.DateField):
-    """A date typed as dd/mm/yyyy."""
-
-    widget = forms.DateInput(
-        format=DATE_FORMAT, attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}
-    )
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(
-            input_formats=[DATE_FORMAT],
-            error_messages={"invalid": gettext_lazy("Type the date as dd/mm/yyyy.")},
-            **kwargs,
-        )
 
 
 class CodeField(forms.CharField):
@@ -72,7 +52,7 @@ class Restructuring(forms.Form):
     # a service's error field → this form's field, when their names differ
     error_fields: dict[str, str] = {}
 
-    on = DayField(label=gettext_lazy("Effective date"))
+    on = DateField(label=gettext_lazy("Effective date"))
     reason = forms.CharField(
         label=gettext_lazy("Reason (decision number, or why)"),
         max_length=500,
@@ -186,7 +166,7 @@ class Restructuring(forms.Form):
                     "with their own subordinates and members.",
                     below,
                 )
-                % {"count": number(below), "name": source.name, "to": successor.name}
+                % {"count": thousands(below), "name": source.name, "to": successor.name}
             )
         members = self.members(source)
         if members and successor:
@@ -198,7 +178,7 @@ class Restructuring(forms.Form):
                     "not a transfer).",
                     members,
                 )
-                % {"count": number(members), "name": source.name, "to": successor.name}
+                % {"count": thousands(members), "name": source.name, "to": successor.name}
             )
         if successor:
             notes.append(
@@ -363,7 +343,7 @@ class Move(Restructuring):
                     "%(count)s subordinate organizations move with it.",
                     below,
                 )
-                % {"count": number(below)},
+                % {"count": thousands(below)},
                 ngettext(
                     "%(count)s member stays in his organization and moves with it: nobody is "
                     "reassigned.",
@@ -371,7 +351,7 @@ class Move(Restructuring):
                     "reassigned.",
                     members.count(),
                 )
-                % {"count": number(members.count())},
+                % {"count": thousands(members.count())},
                 _("From %(date)s; reports as of earlier dates keep the old place.")
                 % {"date": self.dated()},
             ],

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from dangvu.accounts import scoping
 from dangvu.accounts.models import Role
 from dangvu.core.errors import DomainError, NotPermitted
+from dangvu.core.text import thousands
 from dangvu.organizations import forms, selectors
 from dangvu.organizations.models import Organization
 from dangvu.reports import figures as report_figures
@@ -76,7 +77,7 @@ class Node:
 
     @property
     def members(self) -> str | None:
-        return None if self.count is None else forms.number(self.count)
+        return None if self.count is None else thousands(self.count)
 
 
 def _figures(request: HttpRequest, organization: Organization) -> dict[int, Counter[Key]]:
@@ -131,7 +132,7 @@ def _search(request: HttpRequest, text: str) -> HttpResponse:
             "text": text,
             "page": page,
             "results": page.object_list,
-            "count": forms.number(page.paginator.count),
+            "count": thousands(page.paginator.count),
             "query": urlencode({"q": text}) + "&",
         },
     )
@@ -162,7 +163,7 @@ def _standing(organization: Organization, figures: dict[int, Counter[Key]]) -> l
     for key, label in STANDING:
         count = figures[organization.pk][key]
         query = urlencode({"dimension": key[0], "value": key[1], "when": "on"})
-        rows.append((label, forms.number(count), f"{url}?{query}" if count else ""))
+        rows.append((label, thousands(count), f"{url}?{query}" if count else ""))
     return rows
 
 

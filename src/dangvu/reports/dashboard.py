@@ -21,14 +21,16 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import numberformat, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from dangvu.accounts import scoping
 from dangvu.core.dates import add_months
 from dangvu.core.models import OrganizationKind, RuleVersion
 from dangvu.core.rulebook import Rulebook
+from dangvu.core.text import thousands
 from dangvu.membership.models import EventKind, Member, MembershipEvent, Standing
+from dangvu.membership.rules import Context, probation_ends_on
 from dangvu.membership.selectors import current_members_for, pending_transfers_to
 from dangvu.organizations.models import Organization
 from dangvu.organizations.selectors import live_organizations_for
@@ -48,11 +50,6 @@ STATUS: list[Key] = [
 ]
 
 
-def grouped(count: int) -> str:
-    """A count with dots between thousands, as Vietnamese writes it (1.234.567)."""
-    return numberformat.format(count, ",", grouping=3, thousand_sep=".", force_grouping=True)
-
-
 @dataclass
 class Figure:
     label: Any
@@ -61,7 +58,7 @@ class Figure:
 
     @property
     def shown(self) -> str:
-        return grouped(self.count)
+        return thousands(self.count)
 
 
 @dataclass
@@ -78,7 +75,7 @@ class Listing:
 
     @property
     def shown(self) -> str:
-        return grouped(self.count)
+        return thousands(self.count)
 
 
 @dataclass
@@ -194,13 +191,17 @@ def probations(user: Any, organization: Organization, today: date) -> Listing:
         standing=Standing.PROBATIONARY,
         ceremony_date__lte=latest_ceremony,
     )
-    rows = list(candidates.values_list("pk", "ceremony_date", "organization__path"))
+    rows = list(
+        candidates.values_list("pk", "ceremony_date", "organization_id", "organization__path")
+    )
     extensions = _extensions(candidates) if longest_extension else {}
-    book = Rulebook.load()
+    paths = {organization_id: path for _pk, _c, organization_id, path in rows}
+    ctx = Context(Rulebook.load(), lambda organization_id: _Path(paths[organization_id]))
     ends = []
-    for pk, ceremony, path in rows:
+    for pk, ceremony, organization_id, _path in rows:
         assert ceremony is not None  # the filter on it leaves no empty one
-        end = _probation_end(book, ceremony, path, extensions.get(pk, []))
+        extended = sum(n for on, n in extensions.get(pk, []) if on >= ceremony)  # this one's
+        end = probation_ends_on(ceremony, extended, organization_id, ctx)
         if end <= last:
             ends.append((end, pk))
     ends.sort()
@@ -219,15 +220,6 @@ class _Path:
 
     def ancestor_ids(self) -> list[int]:
         return [int(part) for part in self.path.strip("/").split("/") if part]
-
-
-def _probation_end(
-    book: Rulebook, ceremony: date, path: str, extensions: list[tuple[date, int]]
-) -> date:
-    months = book.get("probation", on=ceremony, organization=_Path(path))["months"]
-    overflow = book.get("dates.nonexistent_day", on=ceremony)["rule"]
-    extended = sum(n for on, n in extensions if on >= ceremony)  # this probation's only
-    return add_months(ceremony, months + extended, overflow=overflow)
 
 
 def _probation_months() -> tuple[int, int]:

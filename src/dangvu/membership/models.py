@@ -303,6 +303,8 @@ class EventEffect(AppendOnlyModel):
             models.Index(
                 fields=["organization", "counter", "effective_date"], name="effect_org_counter"
             ),
+            # the effect rows of a few days: what changed between a snapshot and a day near it
+            models.Index(fields=["effective_date"], name="effect_date"),
         ]
 
     def __str__(self) -> str:

@@ -126,11 +126,18 @@ class Tally:
     """Each organization's own figures (not its subtree's) and, for a drill-down, the members
     behind each of them: a list is made of exactly the members that were counted."""
 
-    def __init__(self, organization_ids: Iterable[int], keep_members: bool = False):
-        self.own: dict[int, Counter[Key]] = {pk: Counter() for pk in organization_ids}
+    def __init__(self, organization_ids: Iterable[int] | None, keep_members: bool = False):
+        """``organization_ids`` None: any organization (counting chosen members)."""
+        self.own: dict[int, Counter[Key]] = defaultdict(Counter)
+        if organization_ids is not None:
+            self.own = {pk: Counter() for pk in organization_ids}
+        self.any = organization_ids is None
         self.behind: dict[tuple[int, Key], list[int]] | None = (
             defaultdict(list) if keep_members else None
         )
+
+    def covers(self, organization_id: int) -> bool:
+        return self.any or organization_id in self.own
 
     def add(self, organization_id: int, key: Key, member_id: int) -> None:
         self.own[organization_id][key] += 1
@@ -246,26 +253,42 @@ def own_figures(organization_ids: Iterable[int], on: date) -> dict[int, Counter[
     return {pk: tally.own.get(pk, Counter()) for pk in ids}
 
 
+def members_own_figures(member_ids: list[int], on: date) -> dict[int, Counter[Key]]:
+    """What these members add to the own figures of their organizations on ``on``, by
+    organization (as ``own_figures`` counts them, without the subordinate organizations).
+    The figures of a day near a snapshot's are the snapshot's plus the difference this makes
+    for the few members whose figures changed in between (``reports.figures.read_on``)."""
+    tally = Tally(None)
+    headcount = count_ledger(tally, on, None, None, member_ids)
+    describe(tally, headcount, on, None, everyone=False)
+    return dict(tally.own)
+
+
 def count_ledger(
     tally: Tally,
     on: date,
     known_at: datetime | None,
     organization_ids: list[int] | None,
+    member_ids: list[int] | None = None,
 ) -> list[Counted]:
-    """Add each organization's own ledger counters to ``tally``; return the headcount."""
+    """Add each organization's own ledger counters to ``tally``; return the headcount.
+    Only the effect rows of ``organization_ids``, or of ``member_ids`` (None: all)."""
     effects = EventEffect.objects.filter(effective_date__lte=on)
     if known_at is not None:
         effects = effects.filter(recorded_at__lte=known_at)
+    field, ids_wanted = (
+        ("organization_id", organization_ids) if member_ids is None else ("member_id", member_ids)
+    )
     headcount = []
-    for ids in chunks(organization_ids) if organization_ids is not None else [None]:
-        rows = effects if ids is None else effects.filter(organization_id__in=ids)
+    for ids in chunks(ids_wanted) if ids_wanted is not None else [None]:
+        rows = effects if ids is None else effects.filter(**{f"{field}__in": ids})
         for member_id, organization_id, counter in (
             rows.values("member_id", "organization_id", "counter")
             .annotate(total=Sum("delta"))
             .filter(total__gt=0)
             .values_list("member_id", "organization_id", "counter")
         ):
-            if organization_id not in tally.own:  # a root report reads every organization
+            if not tally.covers(organization_id):  # a root report reads every organization
                 continue
             if counter in HEADCOUNT:
                 headcount.append(Counted(member_id, organization_id, counter))

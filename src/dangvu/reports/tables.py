@@ -54,7 +54,7 @@ def figures_on(organization: Organization, on: date) -> dict[int, Counter[Key]]:
     """Subtree totals of ``organization`` and its direct subordinates on ``on``."""
     if on == timezone.localdate():
         return figures.read(organization, on)
-    stored = figures.read_snapshot(organization, on)
+    stored = figures.read_on(organization, on)
     if stored is not None:
         return stored
     report = engine.report(organization, on)

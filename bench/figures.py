@@ -21,8 +21,13 @@ database of ``DANGVU_DATABASE_URL``, a cluster left by ``--keep``, after ``migra
 3. ``figures.read_all()``, and ``figures.read()`` of the root, the largest province and the
    largest and the median commune committee (targets 50, 50 and 20 ms) against DuckDB
    computing the same node with its direct subordinates;
-4. ``engine.report(root, D)`` for a past date (about 3 months back; target <= 10 s and <= 5x
-   DuckDB doing it from the effect rows), and the prototype for D (a month-end snapshot's cost);
+4. ``engine.report(root, D)`` for a past date (about 3 months back), every node from the
+   ledger, against DuckDB doing it from the effect rows, and the prototype for D (a month-end
+   snapshot's cost); then the product's way to a past day (target <= 10 s and <= 5x DuckDB for
+   the root with its subordinates): the snapshot of the month's end before D, and
+   ``figures.read_on(root, D)`` and at 15 days from it (the farthest a month's end is), checked
+   against DuckDB and the engine; the other nodes through ``tables.figures_on`` against the
+   engine alone;
 5. the figure mark's cost per recorded event (the ``figures_stale`` receivers connected or
    not, interleaved, in a new process; target <= 2 ms added);
 6. freshness: when an event shows in ``read(root)`` and in ``read()`` of its cell;
@@ -1235,6 +1240,93 @@ def run_together(commands: list[list[str]]) -> tuple[list[dict[str, Any]], Count
 # --- the measuring process ------------------------------------------------------------------------
 
 
+def measure_near(
+    args: argparse.Namespace,
+    summary: Summary,
+    nodes: list[Node],
+    near: date,
+    on: date,
+    duck: Any,
+    tables: Tables,
+    milestones: list[int],
+    engine_known: bool,
+) -> None:
+    """``figures.read_on(root, on)``: the snapshot of ``near`` plus the members whose figures
+    changed in between (target <= 10 s and <= 5x DuckDB counting the same node and its
+    subordinates from the effect rows); then each other node as the report screens read it
+    (``tables.figures_on``: the same, or the engine for a subtree of at most
+    ``ENGINE_UP_TO`` members), against the engine alone. ``engine_known``: the engine's
+    every-node report of ``on`` is in DuckDB's ``product_past`` (step 4)."""
+    from dangvu.reports import engine, figures
+    from dangvu.reports import tables as report_tables
+
+    say(
+        f"\n== a past day near a snapshot: {on}, {abs((on - near).days)} days from {near} ({load()})"
+    )
+    started = time.perf_counter()
+    changed = figures.changed_members(*sorted((near, on)))
+    say(
+        f"   figures.changed_members: {len(changed):,} members whose figures may differ "
+        f"between the two days, found in {ms(time.perf_counter() - started)}"
+    )
+    root = nodes[0]
+    with Phase(f"figures.read_on(root, {on})", backend_pid):
+        times, result = timed(partial(figures.read_on, root.organization, on), args.runs)
+    if result is None:
+        say(
+            "   read_on(root) did not serve: no snapshot near, a change of the tree or the rules"
+            f" in between, or at most {figures.ENGINE_UP_TO:,} members (the engine counts them)"
+        )
+        return
+    say(f"   read_on(root, {on}): {spread(times)}")
+    cells = sum(len(c) for c in result.values())
+    line = ms(median(times))
+    passed = median(times) <= PAST_TARGET_S
+    if duck is not None:
+        sql = figures_sql("duckdb", tables, on, milestones, root.organization.pk)
+        ref_times, rows = timed(partial(fetch_all, duck, sql), args.runs)
+        say(f"   DuckDB, the same node and subordinates from the effect rows: {spread(ref_times)}")
+        say_differences(
+            f"read_on(root, {on}) against DuckDB", differences(result, as_figures(rows)), cells
+        )
+        if engine_known:
+            shown = ", ".join(str(pk) for pk in result)
+            say_differences(
+                f"read_on(root, {on}) against engine.report(root, {on}) of step 4",
+                differences(
+                    result,
+                    as_figures(
+                        fetch_all(
+                            duck,
+                            "SELECT organization_id, dimension, value, 0, total FROM "
+                            f"product_past WHERE organization_id IN ({shown})",
+                        )
+                    ),
+                ),
+                cells,
+            )
+        ratio = median(times) / median(ref_times)
+        line += f", {ratio:.2f}x DuckDB ({ms(median(ref_times))})"
+        passed = passed and ratio <= PAST_RATIO_TARGET
+    summary.add(
+        f"read_on(root, {on}), {abs((on - near).days)} d from a snapshot",
+        f"{line}; {len(changed):,} changed members",
+        f"<= {PAST_TARGET_S:.0f} s and <= {PAST_RATIO_TARGET:.0f}x DuckDB",
+        passed,
+    )
+    for node in nodes[1:]:
+        if not node.organization.is_alive(on):
+            continue
+        served = figures.read_on(node.organization, on) is not None
+        times, _ = timed(partial(report_tables.figures_on, node.organization, on), 1)
+        engine_times, _ = timed(partial(engine.report, node.organization, on), 1)
+        summary.add(
+            f"  figures_on({node.label}, {on})",
+            f"{ms(median(times))} ({'snapshot' if served else 'engine'}, {node.members:,} "
+            f"members); engine.report {ms(median(engine_times))} (1 run after a warm-up)",
+        )
+
+
 def measure(args: argparse.Namespace) -> int:
     """Everything after the build, in a fresh process on DANGVU_DATABASE_URL."""
     start_django()
@@ -1505,6 +1597,14 @@ def measure(args: argparse.Namespace) -> int:
             f"  PROTOTYPE grouped SQL for {past} in PG",
             f"{ms(total)} ({past_s / total:.1f}x faster than report())",
         )
+    # -- 4c. a past day near a month-end snapshot ----------------------------------------------
+    near = past.replace(day=1) - timedelta(days=1)  # the month's end before the past date
+    with Phase(f"figures.make_snapshot({near}): the month's end before {past}", backend_pid):
+        started = time.perf_counter()
+        figures.make_snapshot(near)
+        say(f"   made in {ms(time.perf_counter() - started)}")
+    for on in (past, near + timedelta(days=15)):
+        measure_near(args, summary, nodes, near, on, duck, tables, milestones(on), on == past)
     if duck is not None:
         duck.execute("DROP TABLE product_past")
     # -- 4b. a month-end snapshot -------------------------------------------------------------

@@ -425,20 +425,23 @@ def changed_members(low: date, high: date) -> list[int]:
     days = [low + timedelta(days=n) for n in range(1, (high - low).days + 1)]
     dated = EventEffect.objects.filter(effective_date__gt=low, effective_date__lte=high)
     found = set(dated.values_list("member_id", flat=True).distinct())
+    left_since = Q(exit_date__gt=low)
     then_members = Member.objects.filter(
-        Q(standing__in=[Standing.PROBATIONARY, Standing.OFFICIAL]) | Q(exit_date__gt=low)
+        Q(standing__in=[Standing.PROBATIONARY, Standing.OFFICIAL]) | left_since
     )
+    # party age is an official member's; becoming one is an effect row, found above
+    then_officials = Member.objects.filter(Q(standing=Standing.OFFICIAL) | left_since)
     replayed = (
         Q(party_age_from__isnull=True)
         | Q(pk__in=MembershipEvent.objects.filter(kind__in=GAP_EVENTS).values("member_id"))
         | Q(pk__in=PartyAgeDecision.objects.values("member_id"))
     )
-    for condition in (
-        _born_on_a_boundary(days),
-        Q(party_age_from__in=_anniversaries(days, high)),
-        replayed,
+    for members, condition in (
+        (then_members, _born_on_a_boundary(days)),
+        (then_officials, Q(party_age_from__in=_anniversaries(days, high))),
+        (then_officials, replayed),
     ):
-        found.update(then_members.filter(condition).values_list("pk", flat=True))
+        found.update(members.filter(condition).values_list("pk", flat=True))
     for _dimension, model, _field in engine.CURRICULUM:
         rows = model._default_manager.filter(valid_from__gt=low, valid_from__lte=high)
         found.update(

@@ -124,9 +124,7 @@ def test_a_wrong_admission_year_is_explained_and_kept(client, world, cell_member
     client.force_login(world.viewer_a)
     response = client.get(LIST, {"admitted_in": "20x0"})
     assert response.status_code == 400
-    assert response.context["form"].errors["admitted_in"] == [
-        "Gõ năm bằng bốn chữ số, ví dụ 2010."
-    ]
+    assert response.context["form"].errors["admitted_in"] == ["Gõ năm bằng bốn chữ số, ví dụ 2010."]
     page = response.content.decode()
     assert 'id="id_admitted_in-error"' in page and 'value="20x0"' in page
 

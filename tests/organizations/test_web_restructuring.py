@@ -229,7 +229,12 @@ def test_a_split_sends_each_subordinate_where_it_is_assigned(en_client, world, a
 @pytest.mark.django_db
 def test_establishing_a_cell_then_reusing_its_code_is_refused_next_to_the_code(en_client, world):
     en_client.force_login(world.admin_a)
-    data = {"code": "A1-02", "name": "Chi bộ thôn Nam", "kind": "cell"}
+    data = {
+        "code": "A1-02",
+        "name": "Chi bộ thôn Nam",
+        "kind": "cell",
+        "reason": "Quyết định 12-QĐ/ĐU",
+    }
     text = preview(en_client, world.commune_a1, "establish", **data).content.decode()
     assert "Đảng bộ tỉnh A › Đảng bộ xã A1 › Chi bộ thôn Nam" in text
     assert not Organization.objects.filter(code="A1-02").exists()
@@ -237,6 +242,10 @@ def test_establishing_a_cell_then_reusing_its_code_is_refused_next_to_the_code(e
     created = Organization.objects.get(code="A1-02")
     assert done["Location"] == reverse("organizations:detail", args=[created.pk])
     assert (created.parent, created.established_on) == (world.commune_a1, REFORM)
+    entry = AuditEntry.objects.get(
+        action="organizations.organization.established", target_id=str(created.pk)
+    )
+    assert entry.reason == "Quyết định 12-QĐ/ĐU"
     page = preview(en_client, world.commune_a1, "establish", **data)
     assert page.status_code == 400
     assert 'id="id_code-error">The code A1-02 is already used' in page.content.decode()

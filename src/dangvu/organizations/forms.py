@@ -203,11 +203,7 @@ class Establish(Restructuring):
     category = forms.ModelChoiceField(
         OrganizationCategory.objects.all(), label=gettext_lazy("Category"), required=False
     )
-    field_order = ["code", "name", "kind", "category", "on"]
-
-    def __init__(self, data: Any = None, *, user: Any, organization: Organization):
-        super().__init__(data, user=user, organization=organization)
-        del self.fields["reason"]  # the service records no reason for an establishment
+    field_order = ["code", "name", "kind", "category", "on", "reason"]
 
     def describe(self) -> Preview:
         data = self.cleaned_data
@@ -233,6 +229,7 @@ class Establish(Restructuring):
             category=data["category"],
             parent=self.organization,
             on=data["on"],
+            reason=data["reason"],
         )
 
     def done(self, result: Organization) -> tuple[str, str]:

@@ -224,8 +224,10 @@ def establish(
     category: OrganizationCategory | None = None,
     province: Province | None = None,
     commune: Commune | None = None,
+    reason: str = "",
 ) -> Organization:
-    """Create an organization under ``parent`` (a root only for a superuser)."""
+    """Create an organization under ``parent`` (a root only for a superuser); ``reason``: the
+    founding decision, kept in the audit entry as for every restructuring."""
     if parent is None:
         if not getattr(actor, "is_superuser", False):
             raise NotPermitted(_("Only a superuser may establish a root organization."))
@@ -268,6 +270,7 @@ def establish(
         actor=actor,
         target=organization,
         after=audit.snapshot(organization, TRACKED),
+        reason=reason,
     )
     return organization
 

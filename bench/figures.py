@@ -1298,8 +1298,9 @@ def measure_near(
                     as_figures(
                         fetch_all(
                             duck,
-                            "SELECT organization_id, dimension, value, 0, total FROM "
-                            f"product_past WHERE organization_id IN ({shown})",
+                            # the CSV's empty values come back as NULL
+                            "SELECT organization_id, dimension, coalesce(value, ''), 0, total "
+                            f"FROM product_past WHERE organization_id IN ({shown})",
                         )
                     ),
                 ),

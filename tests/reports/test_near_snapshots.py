@@ -76,6 +76,12 @@ def test_days_around_the_snapshots_equal_the_ledger(world, admit, decide, any_si
     )
     services.record_ceremony(actor=actor, member=back, on=date(2024, 2, 1))
     services.recognize_member(actor=actor, member=back, decision=decide(date(2025, 2, 1)))
+    # his 20 years of party age fall in the window; he died after it (party_age_from empty)
+    twenty = admit(date(2006, 1, 22), ceremony=date(2006, 2, 1), recognized=True)
+    services.record_death(actor=actor, member=twenty, on=date(2026, 4, 10))
+    # in lost contact since before the window, still: his party age is replayed
+    lost = admit(date(2001, 5, 5), ceremony=date(2001, 6, 1), recognized=True)
+    services.record_loss_of_contact(actor=actor, member=lost, on=date(2025, 11, 3))
     snapshots = [date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 28)]
     for on in snapshots:
         figures.make_snapshot(on)
@@ -88,12 +94,34 @@ def test_days_around_the_snapshots_equal_the_ledger(world, admit, decide, any_si
         level=GeneralEducation.objects.order_by("pk").last(),
         valid_from=date(2026, 1, 12),
     )
+    # the readmitted member's party age recalculated: 30 years and 2 months from 10/02/2026
+    services.decide_party_age(
+        actor=actor,
+        member=back,
+        decision=decide(date(2026, 2, 5)),
+        as_of=date(2026, 2, 10),
+        years=30,
+        months=2,
+    )
+    # an interruption after the window moves the day his party age counts from by 30 days
+    # (party_age_from 14/02/1996): in the window his 30 years still fall on 15/01
+    services.record_interruption(
+        actor=actor,
+        member=thirty,
+        start=date(2026, 4, 1),
+        end=date(2026, 5, 1),
+        decision=decide(date(2026, 3, 25)),
+    )
+    # an event after the gap's end: his party age is settled again (not an open gap)
+    services.exempt_member(actor=actor, member=thirty, on=date(2026, 6, 1), reason="age_health")
     figures.fold()
 
     # the examples change figures on these days, with no event on them
     example_days = {
         date(2026, 1, 1): ("age", "31–40"),  # born in 1995: 1 January
         date(2026, 1, 15): ("badge", "30"),  # admitted 15/01/1996
+        date(2026, 1, 22): ("party_age", "20–29"),  # admitted 22/01/2006, died in April
+        date(2026, 2, 10): ("party_age", "30–39"),  # the recalculation decision
         date(2026, 2, 28): ("age5", "46–50"),  # born 29/02/1980
         date(2026, 3, 1): ("age5", "36–40"),  # born in March 1990: its first day
     }
@@ -102,8 +130,10 @@ def test_days_around_the_snapshots_equal_the_ledger(world, admit, decide, any_si
         after = figures.read_on(world.central, on)
         assert before is not None and after is not None
         assert after[world.central.pk][key] == before[world.central.pk][key] + 1, (on, key)
+    thirty.refresh_from_db()
+    assert thirty.party_age_from == date(1996, 2, 14)
     assert thirty.pk in figures.changed_members(date(2026, 1, 14), date(2026, 1, 15))
-    assert back.pk in figures.changed_members(date(2026, 1, 14), date(2026, 1, 15))
+    assert lost.pk in figures.changed_members(date(2026, 1, 14), date(2026, 1, 15))
 
     for on in days(date(2025, 12, 20), date(2026, 3, 10)):
         read = figures.read_on(world.central, on)

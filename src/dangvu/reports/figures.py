@@ -429,17 +429,27 @@ def changed_members(low: date, high: date) -> list[int]:
     then_members = Member.objects.filter(
         Q(standing__in=[Standing.PROBATIONARY, Standing.OFFICIAL]) | left_since
     )
-    # party age is an official member's; becoming one is an effect row, found above
+    # party age is an official member's (becoming one is an effect row, found above). It is
+    # the span from ``party_age_from`` on any day after his last event, or from his first
+    # admission for a member who left since and never had a gap; the others are replayed:
+    # a gap open now, a gap or a decision followed by an event after ``low`` (the exit
+    # itself, for most who left), a decision taking effect after it.
     then_officials = Member.objects.filter(Q(standing=Standing.OFFICIAL) | left_since)
-    replayed = (
-        Q(party_age_from__isnull=True)
-        | Q(pk__in=MembershipEvent.objects.filter(kind__in=GAP_EVENTS).values("member_id"))
-        | Q(pk__in=PartyAgeDecision.objects.values("member_id"))
-    )
+    anniversaries = _anniversaries(days, high)
+    later = MembershipEvent.objects.filter(effective_date__gt=low).values("member_id")
+    unsettled = Q(
+        pk__in=MembershipEvent.objects.filter(kind__in=GAP_EVENTS).values("member_id")
+    ) | Q(pk__in=PartyAgeDecision.objects.values("member_id"))
     for members, condition in (
         (then_members, _born_on_a_boundary(days)),
-        (then_officials, Q(party_age_from__in=_anniversaries(days, high))),
-        (then_officials, replayed),
+        (then_officials, Q(party_age_from__in=anniversaries)),
+        (Member.objects.filter(left_since), Q(first_admission_date__in=anniversaries)),
+        (Member.objects.filter(standing=Standing.OFFICIAL), Q(party_age_from__isnull=True)),
+        (then_officials.filter(unsettled), Q(pk__in=later)),
+        (
+            then_officials,
+            Q(pk__in=PartyAgeDecision.objects.filter(as_of__gt=low).values("member_id")),
+        ),
     ):
         found.update(members.filter(condition).values_list("pk", flat=True))
     for _dimension, model, _field in engine.CURRICULUM:

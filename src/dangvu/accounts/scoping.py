@@ -3,9 +3,15 @@
 A grant (user, organization, role, period) covers the organization's whole subtree as the tree
 stands today (a path-prefix match). Every role may read; writing needs the role the service names.
 Superusers see and may do everything. Out-of-scope objects are answered exactly like missing ones.
+
+Within a web request the user's grants are read once (``reading_grants_once``, entered by
+``accounts.middleware``): the menu, the filters, the list and the permission checks of one page
+all ask for them. A change of grants or of the tree forgets what was read.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import Any, TypeVar
 
@@ -22,12 +28,40 @@ from dangvu.organizations.models import Organization
 
 M = TypeVar("M", bound=models.Model)
 
+# (user id, day) -> that user's grants on that day, read during the current request; None
+# outside a request (services called from commands and tests always read the database).
+_read: ContextVar[dict[tuple[int, date], list[Grant]] | None] = ContextVar(
+    "grants_read", default=None
+)
+
+
+@contextmanager
+def reading_grants_once() -> Iterator[None]:
+    """Within this block, each user's grants of a day are read from the database once."""
+    token = _read.set({})
+    try:
+        yield
+    finally:
+        _read.reset(token)
+
+
+def forget_grants() -> None:
+    """Read the grants again: they, or the paths of their organizations, have changed."""
+    if _read.get() is not None:
+        _read.set({})
+
 
 def active_grants(user: Any, on: date | None = None) -> list[Grant]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     on = on or timezone.localdate()
-    return list(Grant.objects.active_on(on).filter(user=user).select_related("organization"))
+    read = _read.get()
+    if read is None:
+        return list(Grant.objects.active_on(on).filter(user=user).select_related("organization"))
+    if (user.pk, on) not in read:
+        grants = Grant.objects.active_on(on).filter(user=user).select_related("organization")
+        read[(user.pk, on)] = list(grants)
+    return list(read[(user.pk, on)])
 
 
 def _covering(paths: Iterable[str], field: str) -> Q:

@@ -84,6 +84,24 @@ def scope(queryset: models.QuerySet[M], user: Any, path_field: str) -> models.Qu
     return queryset if condition is None else queryset.filter(condition)
 
 
+def within(
+    queryset: models.QuerySet[M], user: Any, organization: Organization, path_field: str
+) -> models.QuerySet[M]:
+    """``queryset`` restricted to the subtree of ``organization``, which the user must see
+    (nothing otherwise). A grant covers its whole subtree, so the subtree's path is the only
+    condition: the grants' paths beside it would make the planner expect far fewer rows."""
+    if not sees(user, organization):
+        return queryset.none()
+    return queryset.filter(**{f"{path_field}__startswith": organization.path})
+
+
+def sees(user: Any, organization: Organization) -> bool:
+    """Whether one of the user's grants covers ``organization`` (a superuser sees all)."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    return any(organization.path.startswith(g.organization.path) for g in active_grants(user))
+
+
 def visible_organizations(user: Any) -> models.QuerySet[Organization]:
     return scope(Organization.objects.all(), user, "path")
 

@@ -227,6 +227,7 @@ class MembershipEvent(AppendOnlyModel):
     organization = models.ForeignKey(
         "organizations.Organization",
         models.PROTECT,
+        db_index=False,  # served by the index event_org_date (migration 0005)
         related_name="+",
         verbose_name=_("organization"),
     )
@@ -261,6 +262,9 @@ class MembershipEvent(AppendOnlyModel):
             models.Index(fields=["member", "effective_date"], name="event_member_date"),
             # movements of a period (reports)
             models.Index(fields=["effective_date", "kind"], name="event_date_kind"),
+            # movements of a period in one subtree (the dashboard: reports.movements.since);
+            # on PostgreSQL it carries the kind, the other side and the id (migration 0005)
+            models.Index(fields=["organization", "effective_date"], name="event_org_date"),
         ]
 
     def __str__(self) -> str:

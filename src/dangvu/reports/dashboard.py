@@ -161,7 +161,7 @@ def section(user: Any, organization: Organization, today: date, kinds: list) -> 
 def movement_rows(user: Any, pk: int, today: date) -> list[MovementRow]:
     """Each movement of the movement form, this month and this year."""
     starts = [today.replace(day=1), today.replace(month=1, day=1)]
-    counts = {start: selectors.movements_for(user, pk, start, today).of(pk) for start in starts}
+    counts = selectors.movements_since_for(user, pk, starts, today)
 
     def figure(key: Key, start: date) -> Figure:
         count = counts[start][key]
@@ -186,10 +186,8 @@ def probations(user: Any, organization: Organization, today: date) -> Listing:
     shortest, longest_extension = _probation_months()
     # a month-end ceremony can end a few days later than ``last`` minus the months: margin
     latest_ceremony = add_months(last, -shortest) + timedelta(days=3)
-    candidates = current_members_for(user).filter(
-        organization__path__startswith=organization.path,
-        standing=Standing.PROBATIONARY,
-        ceremony_date__lte=latest_ceremony,
+    candidates = current_members_for(user, within=organization).filter(
+        standing=Standing.PROBATIONARY, ceremony_date__lte=latest_ceremony
     )
     rows = list(
         candidates.values_list("pk", "ceremony_date", "organization_id", "organization__path")
@@ -243,36 +241,36 @@ def _extensions(members: QuerySet[Member]) -> dict[int, list[tuple[date, int]]]:
     return found
 
 
-def _with_sent_date(members: QuerySet[Member]) -> QuerySet[Member]:
-    """Members in transit with the day their transfer out took effect, oldest first."""
+def _oldest_sent(members: QuerySet[Member]) -> list[Member]:
+    """The first ``SHOWN`` members in transit, oldest first, each with the day his transfer
+    out took effect (``sent_on``). Their ids are found first without joining anything to the
+    members (a province has hundreds in transit), then their rows."""
     voided = MembershipEvent.objects.filter(voids__isnull=False).values("voids_id")
-    sent = (
+    sent = Subquery(
         MembershipEvent.objects.filter(member=OuterRef("pk"), kind=EventKind.TRANSFER_OUT)
         .exclude(pk__in=voided)
         .order_by("-effective_date", "-pk")
         .values("effective_date")[:1]
     )
-    return (
-        members.select_related("person", "organization", "pending_transfer_to")
-        .annotate(sent_on=Subquery(sent))
-        .order_by("sent_on", "pk")
+    oldest = members.annotate(sent_on=sent).order_by("sent_on", "pk")
+    ids = list(oldest.values_list("pk", flat=True)[:SHOWN])
+    return list(
+        oldest.filter(pk__in=ids).select_related("person", "organization", "pending_transfer_to")
     )
 
 
 def incoming(user: Any, organization: Organization) -> Listing:
     """Members sent to an organization of the subtree and not yet received."""
-    members = pending_transfers_to(user).filter(
-        pending_transfer_to__path__startswith=organization.path
-    )
-    return Listing(list(_with_sent_date(members)[:SHOWN]), members.count())
+    members = pending_transfers_to(user, within=organization)
+    return Listing(_oldest_sent(members), members.count())
 
 
 def outgoing(user: Any, organization: Organization, today: date) -> Listing:
     """Members sent from the subtree and not yet received where they were sent (counted under
     the sender as in transit)."""
-    members = current_members_for(user).filter(
-        organization__path__startswith=organization.path, pending_transfer_to__isnull=False
+    members = current_members_for(user, within=organization).filter(
+        pending_transfer_to__isnull=False
     )
     count = members.count()
     url = behind_url(organization.pk, "composition", ("in_transit", ""), today) if count else ""
-    return Listing(list(_with_sent_date(members)[:SHOWN]), count, url)
+    return Listing(_oldest_sent(members), count, url)

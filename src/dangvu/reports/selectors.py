@@ -12,7 +12,7 @@ from dangvu.reports import figures, tables
 from dangvu.reports.engine import Key, Report, members_behind, report
 from dangvu.reports.layouts import Column, Layout
 from dangvu.reports.models import FiledReport
-from dangvu.reports.movements import movements
+from dangvu.reports.movements import movements, since
 from dangvu.reports.tables import Table
 
 
@@ -29,6 +29,14 @@ def movements_for(
 ) -> Report:
     """The movements of a period for an organization the user may see (404 otherwise)."""
     return movements(organization_for(user, organization_id), start, end, known_at)
+
+
+def movements_since_for(
+    user: Any, organization_id: Any, starts: list[date], today: date
+) -> dict[date, Counter[Key]]:
+    """An organization's own movements from each start to today (``movements.since``), for
+    an organization the user may see (404 otherwise)."""
+    return since(organization_for(user, organization_id), starts, today)
 
 
 def members_behind_for(

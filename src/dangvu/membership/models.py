@@ -123,10 +123,15 @@ class Decision(models.Model):
 
 
 class Member(models.Model):
-    """The party role of a Person, one for life. Every field but ``person`` is a projection of
-    the ledger computed by ``rules.replay`` and written only by ``services.project``."""
+    """The party role of a Person, one for life. Every field but ``person`` and ``search_key``
+    is a projection of the ledger computed by ``rules.replay`` and written only by
+    ``services.project``."""
 
     person = models.OneToOneField("people.Person", models.PROTECT, related_name="member")
+    # the person's search key, copied (``receivers.copy_search_key``) so that a member list
+    # is searched and sorted by name without reading a person per member: the list of a
+    # province reads its tens of thousands of members from one index
+    search_key = models.CharField(_("search key"), max_length=200, editable=False, default="")
     organization = models.ForeignKey(
         "organizations.Organization",
         models.PROTECT,
@@ -173,8 +178,17 @@ class Member(models.Model):
         verbose_name = _("party member")
         verbose_name_plural = _("party members")
         indexes = [
-            # current member lists: members of an organization by standing
-            models.Index(fields=["organization", "standing"], name="member_org_standing"),
+            # current member lists: members of an organization by standing; with their names
+            # and ids, a subtree's list is searched, counted and sorted from the index alone
+            models.Index(
+                fields=["organization", "standing", "search_key", "id"], name="member_org_standing"
+            ),
+            # member lists in name order: the first page of a province, the next page after a
+            # given member, read along this index alone (the organization and the standing
+            # tell whether a member is in the list)
+            models.Index(
+                fields=["search_key", "id", "organization", "standing"], name="member_name"
+            ),
             # badge rounds and party-age bands: date ranges of the day party age counts from
             models.Index(fields=["party_age_from"], name="member_party_age_from"),
             # transfers not yet received, by either side (the dashboard, the receiving inbox):

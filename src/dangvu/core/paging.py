@@ -28,11 +28,22 @@ def page(
     descending: bool,
     per_page: int,
     query: Any,
+    few: int = 0,
 ) -> Page:
     """The page of ``rows`` (ordered by ``keys``) that ``query`` (the request's GET) asks for:
     ``page`` its number, and ``after`` or ``before`` the primary key of the row it follows or
     precedes. The page knows the rows its links carry: ``page.after`` (its last row) and
-    ``page.before`` (its first row, when the previous page is not the first)."""
+    ``page.before`` (its first row, when the previous page is not the first).
+
+    ``few``: the list is expected short (a search): the ids of its first ``few`` + 1 rows are
+    read in one query, and when that is all of them they give the count and the page, where
+    counting them apart would read the matches twice."""
+    if few:
+        every = list(rows.values_list("pk", flat=True)[: few + 1])
+        if len(every) <= few:
+            paginator = Paginator(every, per_page)
+            number = _number(paginator, query.get("page"))
+            return _shown(rows, list(paginator.page(number).object_list), number, paginator)
     paginator = Paginator(rows, per_page)
     number = _number(paginator, query.get("page"))
     ids: list[Any] = []
@@ -44,7 +55,12 @@ def page(
     if not ids:
         start = (number - 1) * per_page
         ids = list(rows.values_list("pk", flat=True)[start : start + per_page])
-    # the page's keys first, from the indexes alone; then its rows with whatever they join
+    return _shown(rows, ids, number, paginator)
+
+
+def _shown(rows: QuerySet[Any], ids: list[Any], number: int, paginator: Paginator) -> Page:
+    """The page of these ids: their rows with whatever they join, read once the ids are
+    known (from the indexes alone), and the rows its links carry."""
     items = list(rows.filter(pk__in=ids)) if ids else []
     shown = Page(items, number, paginator)
     shown.after = items[-1].pk if items and shown.has_next() else None  # type: ignore[attr-defined]

@@ -189,17 +189,24 @@ class Member(models.Model):
             models.Index(
                 fields=["search_key", "id", "organization", "standing"], name="member_name"
             ),
+            # probations ending soon (the dashboard): a subtree's probationary members, three
+            # in a hundred, with their ceremonies, read from the index alone
+            models.Index(
+                fields=["organization", "ceremony_date", "id"],
+                condition=models.Q(standing="probationary"),
+                name="member_probation",
+            ),
             # badge rounds and party-age bands: date ranges of the day party age counts from
             models.Index(fields=["party_age_from"], name="member_party_age_from"),
             # transfers not yet received, by either side (the dashboard, the receiving inbox):
-            # a few members among millions
+            # a few members among millions, found from the index alone
             models.Index(
-                fields=["pending_transfer_to"],
+                fields=["pending_transfer_to", "id"],
                 condition=models.Q(is_in_transit=True),
                 name="member_in_transit_to",
             ),
             models.Index(
-                fields=["organization"],
+                fields=["organization", "standing", "id"],
                 condition=models.Q(pending_transfer_to__isnull=False),
                 name="member_in_transit_from",
             ),

@@ -64,4 +64,6 @@ def test_an_organization_out_of_scope_looks_missing(world):
     today = timezone.localdate()
     with pytest.raises(Http404):
         movements_since_for(world.outsider, world.cell_a1.pk, [today], today)
+    with pytest.raises(Http404):  # an organization already read is checked all the same
+        movements_since_for(world.clerk_b1, world.cell_a1, [today], today)
     assert movements_since_for(world.viewer_a, world.cell_a1.pk, [today], today) == {today: {}}

@@ -70,3 +70,44 @@ def test_a_user_without_staff_rights_signs_in_on_the_login_page(client, world):
     response = client.post(reverse("login"), form, REMOTE_ADDR="10.1.1.1")
     assert response.status_code == 302 and response["Location"] == reverse("home")
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_within_a_request_the_grants_are_read_once_until_they_or_the_tree_change(
+    world, django_assert_num_queries
+):
+    from datetime import date
+
+    from dangvu.accounts import services
+    from dangvu.organizations import services as organizations
+
+    with scoping.reading_grants_once():
+        with django_assert_num_queries(1):
+            for _ in range(3):
+                assert scoping.has_role(world.clerk_a1, Role.CLERK, world.cell_a1)
+        services.grant_role(
+            actor=world.root, user=world.clerk_a1, organization=world.commune_b1,
+            role=Role.CLERK, valid_from=date(2020, 1, 1),
+        )  # fmt: skip
+        assert scoping.has_role(world.clerk_a1, Role.CLERK, world.commune_b1)
+        assert scoping.has_role(world.viewer_a, Role.VIEWER, world.cell_a1)
+        # the commune moves to province B: its cell's path changes, and so does the grant's
+        organizations.move(
+            actor=world.root, organization=world.commune_a1, new_parent=world.province_b,
+            on=date(2024, 1, 1),
+        )  # fmt: skip
+        world.cell_a1.refresh_from_db()
+        assert scoping.has_role(world.clerk_a1, Role.CLERK, world.cell_a1)
+        assert not scoping.has_role(world.viewer_a, Role.VIEWER, world.cell_a1)
+    with django_assert_num_queries(1):  # outside a request, read every time
+        scoping.active_grants(world.clerk_a1)
+
+
+def test_a_page_reads_the_grants_once(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.viewer_a)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("members:list")).status_code == 200
+    grants = [q for q in queries.captured_queries if 'FROM "accounts_grant"' in q["sql"]]
+    assert len(grants) == 1

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dangvu.accounts import scoping
 from dangvu.accounts.models import Grant, Role, User
 from dangvu.accounts.scoping import has_role, require_role
 from dangvu.core import audit
@@ -69,6 +70,7 @@ def grant_role(
     grant = Grant.objects.create(
         user=user, organization=organization, role=role, valid_from=valid_from, valid_to=valid_to
     )
+    scoping.forget_grants()
     audit.record(
         "accounts.grant.created",
         actor=actor,
@@ -87,6 +89,7 @@ def end_grant(*, actor: Any, grant: Grant, on: date, reason: str = "") -> Grant:
     before = audit.snapshot(grant, GRANT_FIELDS)
     grant.valid_to = on
     grant.save(update_fields=["valid_to"])
+    scoping.forget_grants()
     audit.record(
         "accounts.grant.ended",
         actor=actor,

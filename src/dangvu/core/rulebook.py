@@ -76,6 +76,10 @@ class Rulebook:
             _last_read = (stamp, book)
         return _last_read[1]
 
+    def versions(self, key: str) -> list[Rule]:
+        """Every version of the rule, national and local, of any period."""
+        return list(self._by_key.get(key, []))
+
     def has_local(self, key: str) -> bool:
         """Whether any organization has set its own version of the rule."""
         return any(r.organization_id is not None for r in self._by_key.get(key, []))

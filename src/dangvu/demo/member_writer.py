@@ -220,6 +220,7 @@ class Chunk:
             {
                 "id": member_id,
                 "person_id": person_id,
+                "search_key": values["search_key"],
                 **projection(life.state, plan.book),
                 "card_number": current[-1]["number"] if current else "",
             }

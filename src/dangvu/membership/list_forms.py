@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -38,11 +39,17 @@ STATUS_FILTERS = {
 }
 
 # Sort keys of the list's columns; every order ends on the primary key so pages never overlap.
-SORTS: dict[str, tuple[str, ...]] = {
-    "name": ("person__search_key",),
-    "birth": ("person__birth_year", "person__birth_month", "person__birth_day"),
-    "admitted": ("admission_date",),
-    "organization": ("organization__name", "person__search_key"),
+# The name is the member's copy of his person's search key; a birth date known by its year
+# alone (or month) comes first among that year's (month's): an unknown part counts as 0.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "name": (F("search_key"),),
+    "birth": (
+        F("person__birth_year"),
+        Coalesce("person__birth_month", 0),
+        Coalesce("person__birth_day", 0),
+    ),
+    "admitted": (F("admission_date"),),
+    "organization": (F("organization__name"), F("search_key")),
 }
 EVERYONE = _("All")
 
@@ -97,7 +104,7 @@ class MemberFilters(forms.Form):
             (o.pk, "\u2003" * (o.depth - top) + o.name) for o in organizations
         ]
         ethnicity: Any = self.fields["ethnicity"]
-        ethnicity.choices = list(ethnicity.choices)  # one query, not a count and a select
+        ethnicity.choices = list(iter(ethnicity.choices))  # one query: iter() asks no count
 
     @property
     def chosen_organization(self) -> Organization | None:
@@ -111,7 +118,7 @@ class MemberFilters(forms.Form):
         organization = self.chosen_organization
         if organization is not None:
             members = members.filter(organization__path__startswith=organization.path)
-        found = matching_filter(data.get("q") or "", prefix="person__")
+        found = self.search()
         if found is not None:
             members = members.filter(found)
         if data.get("status"):
@@ -128,33 +135,50 @@ class MemberFilters(forms.Form):
         if data.get("party_age"):
             band = bands.PARTY_AGE_BANDS[int(data["party_age"])]
             members = members.filter(party_age_filter(members, band, today))
-        return members.order_by(*ordering(data.get("sort") or "name", searching=found is not None))
+        keys, descending = self.sort_keys()
+        return members.order_by(*ordering(keys, descending, searching=found is not None))
+
+    def search(self) -> Q | None:
+        """The search box's filter: a national ID, or the name words.
+
+        Within a subtree (the list of a province, a commune: every user below the whole
+        country) the words are compared with the member's copy of the search key, which the
+        index ``member_org_standing`` holds beside the organization: PostgreSQL reads the
+        subtree's members from that index alone, whatever the name, and never a person per
+        member (research/perf-limits.md §C: a common family name matches a tenth of the
+        country). Over the whole country the people's GIN index of name words finds rare
+        names without reading everyone (``people.selectors.matching_filter``)."""
+        text = self.cleaned_data.get("q") or ""
+        if self.whole_country():
+            return matching_filter(text, prefix="person__")
+        return matching_filter(text, prefix="person__", search_key="search_key")
+
+    def whole_country(self) -> bool:
+        """Whether the list covers the whole tree: no organization chosen, and a root among
+        the organizations at the top of the user's scope (a superuser's, a grant on the
+        top of the tree)."""
+        if self.chosen_organization is not None:
+            return False
+        return any(o.parent_id is None for o in self.organizations.values())
+
+    def sort_keys(self) -> tuple[list[Any], bool]:
+        """The keys of the chosen order, ending on the member, and whether it is descending."""
+        sort = self.cleaned_data.get("sort") or "name"
+        return [*SORTS[sort.lstrip("-")], F("pk")], sort.startswith("-")
 
 
-# Columns that may be empty sort first (a year alone before the dates of that year) on every
-# database; the others are NOT NULL.
-NULLABLE = {"person__birth_month", "person__birth_day"}
+def ordering(keys: list[Any], descending: bool, searching: bool = False) -> list[OrderBy]:
+    """The ORDER BY of the sort keys (none of them empty).
 
-
-def ordering(sort: str, searching: bool = False) -> list[OrderBy]:
-    """The ORDER BY of a sort key ("name", "-birth", ...), ending on the member.
-
-    Without a search, the name keeps its plain order, which PostgreSQL reads from the name's
-    btree index: page 1 of 300,000 members in 4 ms. With a search it must not: the planner
-    would walk that index in order hoping to meet 50 matches soon, the LIMIT trap of
-    research/perf-limits.md §C (2.1 s for a rare name at 300,000). Asked NULLS FIRST (the same
-    order: the name is never empty), the order is one the index cannot give, so the planner
-    takes the GIN index of the name words and sorts the matches (measured at 300,000 members
-    on PostgreSQL 15: 8 to 36 ms for a rare name, 0.27 s for the most common family name
-    alone, "nguyen", 82,000 matches)."""
-    descending = sort.startswith("-")
-    fields = [*SORTS[sort.lstrip("-")], "pk"]
-    order = []
-    for name in fields:
-        nulls = {"nulls_last": True} if descending else {"nulls_first": True}
-        options = nulls if name in NULLABLE or searching else {}
-        order.append(F(name).desc(**options) if descending else F(name).asc(**options))
-    return order
+    Without a search, the name keeps its plain order, which PostgreSQL reads from the index
+    ``member_name``: page 1 of a province in a millisecond, and the page after a given member
+    as fast (``core.paging``). With a search it must not: the planner would walk that index in
+    order hoping to meet 50 matches soon, the LIMIT trap of research/perf-limits.md §C (2.1 s
+    for a rare name at 300,000). Asked NULLS FIRST (the same order: no key is empty), the
+    order is one the index cannot give, so the planner reads the matches (``search``) and
+    sorts them."""
+    options = ({"nulls_last": True} if descending else {"nulls_first": True}) if searching else {}
+    return [key.desc(**options) if descending else key.asc(**options) for key in keys]
 
 
 def latest_start(on: date, years: int) -> date:

@@ -123,10 +123,15 @@ class Decision(models.Model):
 
 
 class Member(models.Model):
-    """The party role of a Person, one for life. Every field but ``person`` is a projection of
-    the ledger computed by ``rules.replay`` and written only by ``services.project``."""
+    """The party role of a Person, one for life. Every field but ``person`` and ``search_key``
+    is a projection of the ledger computed by ``rules.replay`` and written only by
+    ``services.project``."""
 
     person = models.OneToOneField("people.Person", models.PROTECT, related_name="member")
+    # the person's search key, copied (``receivers.copy_search_key``) so that a member list
+    # is searched and sorted by name without reading a person per member: the list of a
+    # province reads its tens of thousands of members from one index
+    search_key = models.CharField(_("search key"), max_length=200, editable=False, default="")
     organization = models.ForeignKey(
         "organizations.Organization",
         models.PROTECT,
@@ -173,19 +178,35 @@ class Member(models.Model):
         verbose_name = _("party member")
         verbose_name_plural = _("party members")
         indexes = [
-            # current member lists: members of an organization by standing
-            models.Index(fields=["organization", "standing"], name="member_org_standing"),
+            # current member lists: members of an organization by standing; with their names
+            # and ids, a subtree's list is searched, counted and sorted from the index alone
+            models.Index(
+                fields=["organization", "standing", "search_key", "id"], name="member_org_standing"
+            ),
+            # member lists in name order: the first page of a province, the next page after a
+            # given member, read along this index alone (the organization and the standing
+            # tell whether a member is in the list)
+            models.Index(
+                fields=["search_key", "id", "organization", "standing"], name="member_name"
+            ),
+            # probations ending soon (the dashboard): a subtree's probationary members, three
+            # in a hundred, with their ceremonies, read from the index alone
+            models.Index(
+                fields=["organization", "ceremony_date", "id"],
+                condition=models.Q(standing="probationary"),
+                name="member_probation",
+            ),
             # badge rounds and party-age bands: date ranges of the day party age counts from
             models.Index(fields=["party_age_from"], name="member_party_age_from"),
             # transfers not yet received, by either side (the dashboard, the receiving inbox):
-            # a few members among millions
+            # a few members among millions, found from the index alone
             models.Index(
-                fields=["pending_transfer_to"],
+                fields=["pending_transfer_to", "id"],
                 condition=models.Q(is_in_transit=True),
                 name="member_in_transit_to",
             ),
             models.Index(
-                fields=["organization"],
+                fields=["organization", "standing", "id"],
                 condition=models.Q(pending_transfer_to__isnull=False),
                 name="member_in_transit_from",
             ),
@@ -227,6 +248,7 @@ class MembershipEvent(AppendOnlyModel):
     organization = models.ForeignKey(
         "organizations.Organization",
         models.PROTECT,
+        db_index=False,  # served by the index event_org_date (migration 0005)
         related_name="+",
         verbose_name=_("organization"),
     )
@@ -261,6 +283,9 @@ class MembershipEvent(AppendOnlyModel):
             models.Index(fields=["member", "effective_date"], name="event_member_date"),
             # movements of a period (reports)
             models.Index(fields=["effective_date", "kind"], name="event_date_kind"),
+            # movements of a period in one subtree (the dashboard: reports.movements.since);
+            # on PostgreSQL it carries the kind, the other side and the id (migration 0005)
+            models.Index(fields=["organization", "effective_date"], name="event_org_date"),
         ]
 
     def __str__(self) -> str:

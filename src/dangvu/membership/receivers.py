@@ -1,8 +1,10 @@
-"""Members follow the restructuring of the tree: a reassignment event to the successor."""
+"""Members follow the restructuring of the tree (a reassignment event to the successor) and
+the names of their person (the copy of the search key)."""
 
 from typing import Any
 
 from django.db.models import Q
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils.translation import ngettext_lazy
 
@@ -11,6 +13,7 @@ from dangvu.membership import services
 from dangvu.membership.models import Member, Standing
 from dangvu.organizations import signals
 from dangvu.organizations.models import Organization
+from dangvu.people.models import Person
 
 
 @receiver(signals.dissolved)
@@ -48,3 +51,15 @@ def reassign_members(
         services.reassign_member(
             actor=actor, member=member, to=successor, on=on, dissolved=organization
         )
+
+
+@receiver(post_save, sender=Person)
+def copy_search_key(
+    sender: Any, instance: Person, created: bool, update_fields: Any = None, **kwargs: Any
+) -> None:
+    """The member's copy of his person's search key follows a change of the names."""
+    if created or (update_fields is not None and "search_key" not in update_fields):
+        return
+    Member.objects.filter(person_id=instance.pk).exclude(search_key=instance.search_key).update(
+        search_key=instance.search_key
+    )

@@ -27,11 +27,14 @@ from dangvu.organizations.models import Organization
 from dangvu.people import models as people
 
 
-def current_members_for(user: Any) -> QuerySet[Member]:
-    """Members (probationary and official) whose current organization the user may see."""
+def current_members_for(user: Any, within: Organization | None = None) -> QuerySet[Member]:
+    """Members (probationary and official) whose current organization the user may see;
+    ``within`` an organization's subtree if given (none when the user may not see it)."""
     members = Member.objects.exclude(standing=Standing.LEFT).select_related(
         "person", "organization"
     )
+    if within is not None:
+        return scoping.within(members, user, within, "organization__path")
     return scoping.scope(members, user, "organization__path")
 
 
@@ -75,13 +78,13 @@ def members_as_of(user: Any, organization: Organization, on: date) -> QuerySet[M
     return Member.objects.filter(pk__in=periods.values("member_id")).select_related("person")
 
 
-def pending_transfers_to(user: Any) -> QuerySet[Member]:
-    """Members in transit to an organization the user may see."""
-    return scoping.scope(
-        Member.objects.filter(is_in_transit=True).select_related("person"),
-        user,
-        "pending_transfer_to__path",
-    )
+def pending_transfers_to(user: Any, within: Organization | None = None) -> QuerySet[Member]:
+    """Members in transit to an organization the user may see (``within`` an organization's
+    subtree if given)."""
+    members = Member.objects.filter(is_in_transit=True).select_related("person")
+    if within is not None:
+        return scoping.within(members, user, within, "pending_transfer_to__path")
+    return scoping.scope(members, user, "pending_transfer_to__path")
 
 
 def count(

@@ -396,6 +396,7 @@ def admit_member(
     )
     member = Member.objects.create(
         person=person,
+        search_key=person.search_key,
         organization=organization,
         standing=Standing.PROBATIONARY,
         first_admission_date=decision.decided_on,

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from dangvu.accounts import scoping
 from dangvu.accounts.models import Role
+from dangvu.core import paging
 from dangvu.core.dates import format_date
 from dangvu.core.errors import NotPermitted
 from dangvu.core.rulebook import Rulebook
@@ -39,6 +40,8 @@ from dangvu.people import selectors as people_selectors
 from dangvu.people import services as people_services
 
 PAGE_SIZE = 50
+# the matches of a search read at once, which then need no count apart (core.paging)
+SEARCHED = 5000
 # The list's columns after "No.", with their sort keys (None: not sortable).
 LIST_COLUMNS = [
     ("name", gettext_lazy("Full name")),
@@ -89,10 +92,32 @@ def without(request: HttpRequest, *names: str) -> str:
     return f"{params.urlencode()}&" if params else ""
 
 
+# a page's number and the row its page follows or precedes (``core.paging``)
+PAGE = ("page", "after", "before")
+# what a row of the list shows (list.html, _status.html): the rest of a person's curriculum
+# vitae is not read for fifty rows
+ROW_FIELDS = (
+    "standing",
+    "is_exempted",
+    "is_suspended",
+    "is_in_transit",
+    "is_temporarily_away",
+    "is_lost_contact",
+    "admission_date",
+    "person__full_name",
+    "person__gender",
+    "person__birth_year",
+    "person__birth_month",
+    "person__birth_day",
+    "person__national_id",
+    "organization__name",
+)
+
+
 def sort_links(request: HttpRequest, current: str) -> list[dict[str, Any]]:
     """Each column's header; a sortable one with its link (reversing the order when it is the
     current one) and its state for ``aria-sort``."""
-    base = without(request, "sort", "page")
+    base = without(request, "sort", *PAGE)
     links: list[dict[str, Any]] = []
     for key, label in LIST_COLUMNS:
         if key is None:
@@ -117,14 +142,15 @@ def member_list(request: HttpRequest) -> HttpResponse:
         or request.user.is_superuser,
     }
     if form.is_valid():
-        members = form.apply(selectors.current_members_for(request.user))
-        page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+        members = form.apply(selectors.current_members_for(request.user)).only(*ROW_FIELDS)
+        few = SEARCHED if form.search() is not None else 0
+        page = paging.page(members, *form.sort_keys(), PAGE_SIZE, request.GET, few)
         context.update(
             page=page,
             rows=[(member, mask_identifier(member.person.national_id)) for member in page],
             columns=sort_links(request, form.cleaned_data.get("sort") or "name"),
-            query=without(request, "page"),
-            export_query=without(request, "page", "ids"),
+            query=without(request, *PAGE),
+            export_query=without(request, *PAGE, "ids"),
             may_export_clear=clear_ids_organization(request.user, form) is not None,
             chosen=form.chosen_organization,
             scope_name=form.chosen_organization or ", ".join(o.name for o in tops(form)),

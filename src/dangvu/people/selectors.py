@@ -112,7 +112,8 @@ def _in_force(records: Iterable[D], on: date) -> D | None:
 # planner estimates a text-search match from the index's word statistics, so it does not fall
 # into the trap of a trigram ``LIKE '%q%' ... LIMIT`` (research/perf-limits.md §C), whose
 # estimate is a fixed guess and which it answers with a sequential scan for rare names.
-# SQLite (one office) compares the words with LIKE.
+# SQLite (one office) compares the words with LIKE, and so does a member list within a subtree
+# on PostgreSQL, on the members' copy of the key (``membership.list_forms.MemberFilters``).
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -127,22 +128,27 @@ def name_vector(field: str = "search_key") -> SearchVector:
     return SearchVector(field, config="simple")
 
 
-def matching_filter(text: str, prefix: str = "") -> Q | None:
+def matching_filter(text: str, prefix: str = "", search_key: str | None = None) -> Q | None:
     """A filter on people (on a related model with ``prefix``, e.g. "person__") whose names have
     a word beginning with each word of ``text``, or whose personal identification number is
-    ``text`` when it is 12 digits. None when ``text`` holds nothing to search for."""
+    ``text`` when it is 12 digits. None when ``text`` holds nothing to search for.
+
+    ``search_key`` names another field holding the folded names (a copy of the person's
+    search key on the related model): its words are compared with LIKE, as on SQLite, for a
+    query that reads its rows from another index (a subtree's members) rather than the
+    people's word index."""
     digits = "".join(text.split())
     if len(digits) == rules.NATIONAL_ID_LENGTH and digits.isdigit():
         return Q(**{f"{prefix}national_id": digits})
     words = name_words(text)
     if not words:
         return None
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and search_key is None:
         query = SearchQuery(
             " & ".join(f"{word}:*" for word in words), search_type="raw", config="simple"
         )
         return Q(SearchVectorExact(name_vector(f"{prefix}search_key"), query))
-    field = f"{prefix}search_key"
+    field = search_key or f"{prefix}search_key"
     condition = Q()
     for word in words:
         condition &= Q(**{f"{field}__startswith": word}) | Q(**{f"{field}__contains": f" {word}"})

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from dangvu.accounts import scoping
 from dangvu.core.dates import add_months
-from dangvu.core.models import OrganizationKind, RuleVersion
+from dangvu.core.models import OrganizationKind
 from dangvu.core.rulebook import Rulebook
 from dangvu.core.text import thousands
 from dangvu.membership.models import EventKind, Member, MembershipEvent, Standing
@@ -134,7 +134,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def section(user: Any, organization: Organization, today: date, kinds: list) -> Section:
     pk = organization.pk
-    counts = selectors.figures_for(user, pk)[pk]
+    counts = selectors.figures_for(user, organization)[pk]
 
     def figure(label: Any, layout: str, key: Key) -> Figure:
         url = behind_url(pk, layout, key, today) if counts[key] else ""
@@ -151,17 +151,18 @@ def section(user: Any, organization: Organization, today: date, kinds: list) -> 
             for code, name in kinds
             if counts[("kind", code)]
         ],
-        movements=movement_rows(user, pk, today),
+        movements=movement_rows(user, organization, today),
         probations=probations(user, organization, today),
         incoming=incoming(user, organization),
         outgoing=outgoing(user, organization, today),
     )
 
 
-def movement_rows(user: Any, pk: int, today: date) -> list[MovementRow]:
+def movement_rows(user: Any, organization: Organization, today: date) -> list[MovementRow]:
     """Each movement of the movement form, this month and this year."""
+    pk = organization.pk
     starts = [today.replace(day=1), today.replace(month=1, day=1)]
-    counts = {start: selectors.movements_for(user, pk, start, today).of(pk) for start in starts}
+    counts = selectors.movements_since_for(user, organization, starts, today)
 
     def figure(key: Key, start: date) -> Figure:
         count = counts[start][key]
@@ -183,20 +184,19 @@ def probations(user: Any, organization: Organization, today: date) -> Listing:
     ledger's rule (``membership.rules.probation_end``): the ceremony plus the months of the
     rule version in force for the member's organization, plus any extension."""
     last = today + timedelta(days=AHEAD)
-    shortest, longest_extension = _probation_months()
+    book = Rulebook.load()
+    shortest, longest_extension = _probation_months(book)
     # a month-end ceremony can end a few days later than ``last`` minus the months: margin
     latest_ceremony = add_months(last, -shortest) + timedelta(days=3)
-    candidates = current_members_for(user).filter(
-        organization__path__startswith=organization.path,
-        standing=Standing.PROBATIONARY,
-        ceremony_date__lte=latest_ceremony,
+    candidates = current_members_for(user, within=organization).filter(
+        standing=Standing.PROBATIONARY, ceremony_date__lte=latest_ceremony
     )
     rows = list(
         candidates.values_list("pk", "ceremony_date", "organization_id", "organization__path")
     )
     extensions = _extensions(candidates) if longest_extension else {}
     paths = {organization_id: path for _pk, _c, organization_id, path in rows}
-    ctx = Context(Rulebook.load(), lambda organization_id: _Path(paths[organization_id]))
+    ctx = Context(book, lambda organization_id: _Path(paths[organization_id]))
     ends = []
     for pk, ceremony, organization_id, _path in rows:
         assert ceremony is not None  # the filter on it leaves no empty one
@@ -222,9 +222,9 @@ class _Path:
         return [int(part) for part in self.path.strip("/").split("/") if part]
 
 
-def _probation_months() -> tuple[int, int]:
+def _probation_months(book: Rulebook) -> tuple[int, int]:
     """The shortest probation of any rule version, and the longest extension any allows."""
-    params = list(RuleVersion.objects.filter(key="probation").values_list("params", flat=True))
+    params = [rule.params for rule in book.versions("probation")]
     return (
         min(p["months"] for p in params),
         max(p.get("max_extension_months", 0) for p in params),
@@ -243,36 +243,39 @@ def _extensions(members: QuerySet[Member]) -> dict[int, list[tuple[date, int]]]:
     return found
 
 
-def _with_sent_date(members: QuerySet[Member]) -> QuerySet[Member]:
-    """Members in transit with the day their transfer out took effect, oldest first."""
+def _oldest_sent(members: QuerySet[Member]) -> tuple[list[Member], int]:
+    """Members in transit oldest first, the first ``SHOWN`` of them each with the day his
+    transfer out took effect (``sent_on``), and how many there are in all. The ids and days of
+    all are read first without joining anything to the members (a province has a hundred or
+    two in transit), then the rows of those shown."""
     voided = MembershipEvent.objects.filter(voids__isnull=False).values("voids_id")
-    sent = (
+    sent = Subquery(
         MembershipEvent.objects.filter(member=OuterRef("pk"), kind=EventKind.TRANSFER_OUT)
         .exclude(pk__in=voided)
         .order_by("-effective_date", "-pk")
         .values("effective_date")[:1]
     )
-    return (
-        members.select_related("person", "organization", "pending_transfer_to")
-        .annotate(sent_on=Subquery(sent))
-        .order_by("sent_on", "pk")
+    oldest = members.annotate(sent_on=sent).order_by("sent_on", "pk")
+    days = list(oldest.values_list("pk", "sent_on"))
+    shown = members.select_related("person", "organization", "pending_transfer_to").in_bulk(
+        [pk for pk, _day in days[:SHOWN]]
     )
+    for pk, day in days[:SHOWN]:
+        shown[pk].sent_on = day  # type: ignore[attr-defined]
+    return [shown[pk] for pk, _day in days[:SHOWN]], len(days)
 
 
 def incoming(user: Any, organization: Organization) -> Listing:
     """Members sent to an organization of the subtree and not yet received."""
-    members = pending_transfers_to(user).filter(
-        pending_transfer_to__path__startswith=organization.path
-    )
-    return Listing(list(_with_sent_date(members)[:SHOWN]), members.count())
+    return Listing(*_oldest_sent(pending_transfers_to(user, within=organization)))
 
 
 def outgoing(user: Any, organization: Organization, today: date) -> Listing:
     """Members sent from the subtree and not yet received where they were sent (counted under
     the sender as in transit)."""
-    members = current_members_for(user).filter(
-        organization__path__startswith=organization.path, pending_transfer_to__isnull=False
+    members = current_members_for(user, within=organization).filter(
+        pending_transfer_to__isnull=False
     )
-    count = members.count()
+    lines, count = _oldest_sent(members)
     url = behind_url(organization.pk, "composition", ("in_transit", ""), today) if count else ""
-    return Listing(list(_with_sent_date(members)[:SHOWN]), count, url)
+    return Listing(lines, count, url)

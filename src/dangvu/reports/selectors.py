@@ -5,14 +5,16 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from dangvu.accounts import scoping
+from dangvu.organizations.models import Organization
 from dangvu.organizations.selectors import organization_for
 from dangvu.reports import figures, tables
 from dangvu.reports.engine import Key, Report, members_behind, report
 from dangvu.reports.layouts import Column, Layout
 from dangvu.reports.models import FiledReport
-from dangvu.reports.movements import movements
+from dangvu.reports.movements import movements, since
 from dangvu.reports.tables import Table
 
 
@@ -31,6 +33,14 @@ def movements_for(
     return movements(organization_for(user, organization_id), start, end, known_at)
 
 
+def movements_since_for(
+    user: Any, organization: Any, starts: list[date], today: date
+) -> dict[date, Counter[Key]]:
+    """An organization's own movements from each start to today (``movements.since``), for
+    an organization the user may see (404 otherwise; ``_scoped``)."""
+    return since(_scoped(user, organization), starts, today)
+
+
 def members_behind_for(
     user: Any, organization_id: Any, on: date, key: Key, known_at: datetime | None = None
 ) -> list[int]:
@@ -39,10 +49,21 @@ def members_behind_for(
     return members_behind(organization_for(user, organization_id), on, key, known_at)
 
 
-def figures_for(user: Any, organization_id: Any) -> dict[int, Counter[Key]]:
+def figures_for(user: Any, organization: Any) -> dict[int, Counter[Key]]:
     """Today's maintained figures of an organization the user may see and of its direct
-    subordinates (404 for missing and out of scope alike)."""
-    return figures.read(organization_for(user, organization_id))
+    subordinates (404 for missing and out of scope alike; ``_scoped``)."""
+    return figures.read(_scoped(user, organization))
+
+
+def _scoped(user: Any, organization: Any) -> Organization:
+    """The organization (its id, or the organization already read) if the user may see it;
+    404 for missing and out of scope alike. One already read is checked against the user's
+    grants, without reading it again."""
+    if not isinstance(organization, Organization):
+        return organization_for(user, organization)
+    if not scoping.sees(user, organization):
+        raise Http404
+    return organization
 
 
 def table_for(

@@ -1,6 +1,6 @@
 """manage.py check_ledger: replay every member's events and report whatever differs from what
-is stored (the projection, the periods, the effect sums, the current card). Exit status 1 when
-anything differs, so it can run in cron or CI."""
+is stored (the projection, the periods, the effect sums, the current card, the copy of the
+person's search key). Exit status 1 when anything differs, so it can run in cron or CI."""
 
 import sys
 import time
@@ -65,6 +65,8 @@ def chunks() -> Iterator[dict[int, dict[str, Any]]]:
         *PROJECTED_FIELDS,
         "card_number",
         "person__home_organization_id",
+        "search_key",
+        "person__search_key",
     ]
     last = 0
     while True:
@@ -177,5 +179,7 @@ def compare(
             member_id,
             f"the dossier is kept by {home}, the member belongs to {state.organization_id}",
         )
+    if stored["search_key"] != stored["person__search_key"]:
+        yield member_id, f"search_key is {stored['search_key']!r}, the person's is different"
     if stored["card_number"] != card:
         yield member_id, f"card_number is {stored['card_number']!r}, the cards give {card!r}"

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('membership', '0004_transit_indexes'),
+        ('membership', '0007_dashboard_indexes'),
         ('organizations', '0003_succession_takes_records'),
     ]
 

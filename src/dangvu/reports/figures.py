@@ -461,26 +461,18 @@ def changed_members(low: date, high: date) -> list[int]:
 
 
 def crossed(since: date, today: date) -> set[int]:
-    """The organizations whose figures may differ between ``since`` and ``today`` with no
-    event: those of the members who crossed an age or party-age boundary on a day after
-    ``since`` up to ``today``, of the official members whose party age is not settled, and of
-    any effect row dated in between. A superset is harmless: recounting is exact."""
-    days = [since + timedelta(days=n) for n in range(1, (today - since).days + 1)]
-    organizations: set[int] = set()
-    counted = Member.objects.filter(standing__in=[Standing.PROBATIONARY, Standing.OFFICIAL])
-    organizations |= _organizations(counted.filter(_born_on_a_boundary(days)))
-    officials = counted.filter(standing=Standing.OFFICIAL)
-    organizations |= _organizations(
-        officials.filter(party_age_from__in=_anniversaries(days, today))
-    )
-    organizations |= _organizations(officials.filter(party_age_from__isnull=True))
+    """The organizations whose figures may differ between ``since`` and ``today``: those of
+    the effect rows dated in between, and the organizations of the members in the Party whose
+    figures may differ with no event (``changed_members``: a band or badge reached, a party
+    age replayed). A superset is harmless: recounting is exact."""
     dated = EventEffect.objects.filter(effective_date__gt=since, effective_date__lte=today)
-    organizations |= set(dated.values_list("organization_id", flat=True).distinct())
+    organizations = set(dated.values_list("organization_id", flat=True).distinct())
+    changed = changed_members(since, today)
+    counted = Member.objects.filter(standing__in=[Standing.PROBATIONARY, Standing.OFFICIAL])
+    for start in range(0, len(changed), BATCH):
+        members = counted.filter(pk__in=changed[start : start + BATCH])
+        organizations.update(members.values_list("organization_id", flat=True).distinct())
     return organizations
-
-
-def _organizations(members: Any) -> set[int]:
-    return set(members.values_list("organization_id", flat=True).distinct())
 
 
 # A member's age band changes only on the birthday that reaches a band's lowest age.

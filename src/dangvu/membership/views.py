@@ -94,8 +94,8 @@ def without(request: HttpRequest, *names: str) -> str:
 
 # a page's number and the row its page follows or precedes (``core.paging``)
 PAGE = ("page", "after", "before")
-# what a row of the list shows (list.html, _status.html): the rest of a person's curriculum
-# vitae is not read for fifty rows
+# what a row of the list shows (list.html and the standing tag of templatetags/members.py):
+# the rest of a person's curriculum vitae is not read for fifty rows
 ROW_FIELDS = (
     "standing",
     "is_exempted",

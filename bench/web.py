@@ -458,6 +458,8 @@ class Server:
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     postmaster: int | None = None
+    workers: int = WORKERS
+    threads: int = 1  # more than 1: gunicorn's gthread worker with this many threads each
 
     @property
     def access_log(self) -> Path:
@@ -483,7 +485,9 @@ class Server:
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
-            str(WORKERS),
+            str(self.workers),
+            "--threads",
+            str(self.threads),
             "--access-logfile",
             str(self.access_log),
             "--access-logformat",
@@ -837,7 +841,7 @@ def measure(args: argparse.Namespace, plan: Plan, folder: Path, summary: Summary
     with Phase("the searches' plans (EXPLAIN of page 1's query, as the list view builds it)"):
         clean = search_plans(plan)
     summary.add("search plans", "no sequential scan of the people" if clean else "TRAP", "", clean)
-    server = Server(folder, postmaster=postmaster_pid())
+    server = Server(folder, postmaster=postmaster_pid(), workers=args.workers, threads=args.threads)
     try:
         with Phase("gunicorn"):
             server.start()
@@ -924,6 +928,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=20, help="saturation clients (20)")
     parser.add_argument("--saturation-seconds", type=float, default=20)
     parser.add_argument("--min-free-gb", type=float, default=None)
+    parser.add_argument(
+        "--workers", type=int, default=WORKERS, help=f"gunicorn workers ({WORKERS}, as make run)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (1: sync workers, as make run)"
+    )
     parser.add_argument("--keep", action="store_true", help="leave the cluster running")
     parser.add_argument(
         "--reuse",

@@ -23,7 +23,7 @@ from dangvu.organizations.models import Organization
 from dangvu.people import services as people
 from dangvu.reports import engine, figures
 from dangvu.reports.models import FigureState, OrganizationFigures, PendingFigure
-from dangvu.reports.selectors import figures_for
+from dangvu.reports.selectors import figures_for, own_figures_for
 from tests.reports.test_engine import brute_force
 from tests.reports.test_engine import demo as demo  # noqa: F401  (fixture)
 
@@ -234,3 +234,32 @@ def test_a_users_figures_stop_at_the_scope_and_out_of_scope_looks_missing(world,
     for hidden in (world.province_b.pk, world.central.pk, 10**9):
         with pytest.raises(Http404):
             figures_for(world.viewer_a, hidden)
+
+
+def test_one_organizations_figures_are_its_own_row_of_read_a_marked_cell_at_once(world, admit):
+    member = admit(date(2020, 1, 10), ceremony=date(2020, 2, 1), recognized=True)
+    figures.fold()
+    today = timezone.localdate()
+    services.record_transfer_out(actor=world.root, member=member, to=world.cell_b1, on=today)
+    services.receive_transfer(actor=world.root, member=member, on=today)
+    nodes = [world.central, world.province_b, world.commune_b1, world.cell_a1, world.cell_b1]
+    assert figures.read_own(world.cell_b1)[("total", "")] == 1  # marked: at once
+    assert figures.read_own(world.province_b)[("total", "")] == 0  # the last fold's
+    for _when in ("marked", "folded"):
+        for node in nodes:
+            assert figures.read_own(node) == figures.read(node)[node.pk], node
+        figures.fold()
+    assert figures.read_own(world.province_b)[("total", "")] == 1
+    tomorrow = today + timedelta(days=1)  # a new day: the first read folds
+    own = figures.read_own(world.province_b, tomorrow)
+    assert FigureState.objects.get().day == tomorrow
+    assert own == figures.read(world.province_b, tomorrow)[world.province_b.pk]
+
+
+def test_one_organizations_figures_for_a_user_stop_at_the_scope(world, admit):
+    admit(date(2020, 1, 10), ceremony=date(2020, 2, 1), recognized=True)
+    assert own_figures_for(world.viewer_a, world.province_a)[("total", "")] == 1
+    assert own_figures_for(world.viewer_a, world.province_a.pk)[("total", "")] == 1
+    for hidden in (world.province_b, world.central.pk, 10**9):
+        with pytest.raises(Http404):
+            own_figures_for(world.viewer_a, hidden)

@@ -94,7 +94,16 @@ def test_days_around_the_snapshots_equal_the_ledger(world, admit, decide, any_si
         level=GeneralEducation.objects.order_by("pk").last(),
         valid_from=date(2026, 1, 12),
     )
-    # the readmitted member's party age recalculated: 30 years and 2 months from 10/02/2026
+    # the readmitted member's party age recalculated twice: 12 years from 05/01/2026, then
+    # 30 years and 2 months from 10/02/2026 (each day counts with the latest decision by then)
+    services.decide_party_age(
+        actor=actor,
+        member=back,
+        decision=decide(date(2026, 1, 2)),
+        as_of=date(2026, 1, 5),
+        years=12,
+        months=0,
+    )
     services.decide_party_age(
         actor=actor,
         member=back,
@@ -119,9 +128,10 @@ def test_days_around_the_snapshots_equal_the_ledger(world, admit, decide, any_si
     # the examples change figures on these days, with no event on them
     example_days = {
         date(2026, 1, 1): ("age", "31–40"),  # born in 1995: 1 January
+        date(2026, 1, 5): ("party_age", "10–19"),  # the first recalculation decision
         date(2026, 1, 15): ("badge", "30"),  # admitted 15/01/1996
         date(2026, 1, 22): ("party_age", "20–29"),  # admitted 22/01/2006, died in April
-        date(2026, 2, 10): ("party_age", "30–39"),  # the recalculation decision
+        date(2026, 2, 10): ("party_age", "30–39"),  # the second recalculation decision
         date(2026, 2, 28): ("age5", "46–50"),  # born 29/02/1980
         date(2026, 3, 1): ("age5", "36–40"),  # born in March 1990: its first day
     }

@@ -96,3 +96,12 @@ def _beyond(rows: QuerySet[Any], keys: list[Any], descending: bool, pk: int) -> 
     # the first key on its own, for the index that follows the order
     first = Q(**{f"{names[0]}__{beyond}e": values[0]})
     return rows.alias(**dict(zip(names, keys, strict=True))).filter(first, condition)
+
+
+def query_without(request: Any, *names: str) -> str:
+    """The request's query string without ``names`` (a page's number, its row, the order),
+    ready for more parameters to be added: "" or "q=...&"."""
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return f"{params.urlencode()}&" if params else ""

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from dangvu.accounts import selectors
 from dangvu.core.forms import AuditFilter
 from dangvu.core.models import AuditEntry
+from dangvu.core.paging import query_without
 
 PAGE_SIZE = 50
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -60,12 +61,6 @@ def _filtered(request: HttpRequest, form: AuditFilter) -> QuerySet[AuditEntry]:
     return entries
 
 
-def _without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return f"{params.urlencode()}&" if params else ""
-
-
 @login_required
 def entries(request: HttpRequest) -> HttpResponse:
     """The audit log, newest first, narrowed by the filters, 50 entries a page."""
@@ -79,7 +74,7 @@ def entries(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": [(e, target_label(e)) for e in page.object_list],
-            "query": _without_page(request),
+            "query": query_without(request, "page"),
         },
         status=200 if not form.errors else 400,
     )

@@ -238,7 +238,9 @@ def party_age_filter(
     )
     in_band = [
         member_id
-        for member_id, age in party_ages(unsettled, today, None, Rulebook.load())
+        for member_id, _day, age in party_ages(
+            {member_id: [0] for member_id in unsettled}, [today], None, Rulebook.load()
+        )
         if (low is None or age.years >= low) and (high is None or age.years <= high)
     ]
     return condition | Q(pk__in=in_band)

@@ -733,12 +733,6 @@ def calendar_span(start: date, end: date) -> tuple[int, int, int]:
     return months // 12, months % 12, (end - anchor).days
 
 
-# The events that open a gap in a member's party age (``_flag``, ``_interruption``, ``_exit``):
-# without any of them, and without a recalculation decision, his party age on any day counts
-# from his first admission decision.
-GAP_EVENTS = frozenset({K.LOSS_OF_CONTACT, K.INTERRUPTION, K.REMOVAL, K.EXPULSION, K.RESIGNATION})
-
-
 def party_age(
     state: State, on: date, rules: Rulebook, decided: tuple[date, int, int, int] | None = None
 ) -> PartyAge | None:

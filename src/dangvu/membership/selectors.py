@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Max, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
 
 from dangvu.accounts import scoping
 from dangvu.membership.models import (
@@ -45,6 +46,11 @@ def member_for(user: Any, pk: Any) -> Member:
     members = Member.objects.select_related("person", "organization")
     if condition is None:
         return scoping.get_or_404(members, pk=pk)
+    try:  # most often a member of the user's organizations today: a plain look-up first (the
+        # query below joins the periods, and PostgreSQL takes longer to plan it than to run it)
+        return scoping.get_or_404(members.filter(condition), pk=pk)
+    except Http404:
+        pass
     periods = scoping.subtree_filter(user, "periods__organization__path")
     pending = scoping.subtree_filter(user, "pending_transfer_to__path")
     assert periods is not None and pending is not None

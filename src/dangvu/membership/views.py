@@ -41,7 +41,7 @@ from dangvu.people import services as people_services
 
 PAGE_SIZE = 50
 # the matches of a search read at once, which then need no count apart (core.paging)
-SEARCHED = 5000
+SEARCHED = 50_000
 # The list's columns after "No.", with their sort keys (None: not sortable).
 LIST_COLUMNS = [
     ("name", gettext_lazy("Full name")),
@@ -84,14 +84,6 @@ def tops(form: MemberFilters) -> list[Organization]:
     return [o for o in offered.values() if o.parent_id not in offered]
 
 
-def without(request: HttpRequest, *names: str) -> str:
-    """The request's query without ``names``, ready for more parameters to be added."""
-    params = request.GET.copy()
-    for name in names:
-        params.pop(name, None)
-    return f"{params.urlencode()}&" if params else ""
-
-
 # a page's number and the row its page follows or precedes (``core.paging``)
 PAGE = ("page", "after", "before")
 # what a row of the list shows (list.html and the standing tag of templatetags/members.py):
@@ -117,7 +109,7 @@ ROW_FIELDS = (
 def sort_links(request: HttpRequest, current: str) -> list[dict[str, Any]]:
     """Each column's header; a sortable one with its link (reversing the order when it is the
     current one) and its state for ``aria-sort``."""
-    base = without(request, "sort", *PAGE)
+    base = paging.query_without(request, "sort", *PAGE)
     links: list[dict[str, Any]] = []
     for key, label in LIST_COLUMNS:
         if key is None:
@@ -149,8 +141,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
             page=page,
             rows=[(member, mask_identifier(member.person.national_id)) for member in page],
             columns=sort_links(request, form.cleaned_data.get("sort") or "name"),
-            query=without(request, *PAGE),
-            export_query=without(request, *PAGE, "ids"),
+            query=paging.query_without(request, *PAGE),
+            export_query=paging.query_without(request, *PAGE, "ids"),
             may_export_clear=clear_ids_organization(request.user, form) is not None,
             chosen=form.chosen_organization,
             scope_name=form.chosen_organization or ", ".join(o.name for o in tops(form)),
@@ -185,7 +177,7 @@ def _clear_export(request: HttpRequest, organization: Organization | None, membe
         actor=request.user,
         organization=organization,
         count=members.count(),
-        query=without(request, "page").rstrip("&"),
+        query=paging.query_without(request, "page").rstrip("&"),
     )
     return True
 
@@ -219,10 +211,10 @@ def former_list(request: HttpRequest) -> HttpResponse:
         context.update(
             page=page,
             rows=[(member, mask_identifier(member.person.national_id)) for member in page],
-            query=without(request, "page"),
-            export_query=without(request, "page", "ids"),
+            query=paging.query_without(request, "page"),
+            export_query=paging.query_without(request, "page", "ids"),
             sort=form.cleaned_data.get("sort") or "name",
-            sort_query=without(request, "page", "sort"),
+            sort_query=paging.query_without(request, "page", "sort"),
             may_export_clear=scoping.has_role(request.user, Role.ADMIN, organization),
         )
     return render(request, "membership/former.html", context)

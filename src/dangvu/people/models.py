@@ -5,7 +5,8 @@ theory, occupation, residence, work) are dated rows, never overwritten fields.
 """
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from dangvu.core.dates import PartialDate
@@ -88,6 +89,17 @@ class Person(models.Model):
             models.CheckConstraint(
                 condition=Q(birth_day__isnull=True) | Q(birth_month__isnull=False),
                 name="person_birth_day_needs_month",
+            ),
+        ]
+        indexes = [
+            # member lists in order of birth, a date known in part first among its year's or
+            # month's (membership.list_forms.SORTS): the first page of a province read along
+            # it rather than all its members sorted
+            models.Index(
+                F("birth_year"),
+                Coalesce("birth_month", 0),
+                Coalesce("birth_day", 0),
+                name="person_birth_order",
             ),
         ]
 

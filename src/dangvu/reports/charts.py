@@ -51,7 +51,7 @@ Series = list[Point]
 
 def composition(organization: Organization, today: date) -> dict[str, Series]:
     """Today's composition of the subtree, per chart."""
-    counts = figures.read(organization, today)[organization.pk]
+    counts = figures.read_own(organization, today)
 
     def point(layout: str, key: Key, label: str) -> Point:
         return Point(label, counts[key], layout, key, today)

@@ -106,14 +106,14 @@ def behind_url(pk: int, layout: str, key: Key, on: date, start: date | None = No
 
 
 def tops(user: Any, today: date) -> list[Organization]:
-    """The organizations shown: each grant's organization alive today, less those inside
-    another one shown; for a superuser, the roots of the tree."""
-    live = live_organizations_for(user, today).order_by("path")
+    """The organizations shown: each grant's organization alive today (as the grants read
+    it), less those inside another one shown; for a superuser, the roots of the tree."""
     if user.is_superuser:
-        candidates = list(live.filter(parent__isnull=True))
+        live = live_organizations_for(user, today)
+        candidates = list(live.filter(parent__isnull=True).order_by("path"))
     else:
-        granted = {grant.organization_id for grant in scoping.active_grants(user, today)}
-        candidates = list(live.filter(pk__in=granted))
+        granted = {g.organization for g in scoping.active_grants(user, today)}
+        candidates = sorted((o for o in granted if o.is_alive(today)), key=lambda o: o.path)
     shown: list[Organization] = []
     for organization in candidates:  # by path: one comes before those inside it
         if not any(organization.path.startswith(above.path) for above in shown):
@@ -134,7 +134,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def section(user: Any, organization: Organization, today: date, kinds: list) -> Section:
     pk = organization.pk
-    counts = selectors.figures_for(user, organization)[pk]
+    counts = selectors.own_figures_for(user, organization)
 
     def figure(label: Any, layout: str, key: Key) -> Figure:
         url = behind_url(pk, layout, key, today) if counts[key] else ""
@@ -152,9 +152,11 @@ def section(user: Any, organization: Organization, today: date, kinds: list) -> 
             if counts[("kind", code)]
         ],
         movements=movement_rows(user, organization, today),
-        probations=probations(user, organization, today),
-        incoming=incoming(user, organization),
-        outgoing=outgoing(user, organization, today),
+        **with_members(
+            probations=probations(user, organization, today),
+            incoming=incoming(user, organization),
+            outgoing=outgoing(user, organization, today),
+        ),
     )
 
 
@@ -205,11 +207,7 @@ def probations(user: Any, organization: Organization, today: date) -> Listing:
         if end <= last:
             ends.append((end, pk))
     ends.sort()
-    shown = Member.objects.select_related("person", "organization").in_bulk(
-        [pk for _end, pk in ends[:SHOWN]]
-    )
-    lines = [(shown[pk], end, end < today) for end, pk in ends[:SHOWN]]
-    return Listing(lines, len(ends))
+    return Listing([(pk, end, end < today) for end, pk in ends[:SHOWN]], len(ends))
 
 
 class _Path:
@@ -243,11 +241,10 @@ def _extensions(members: QuerySet[Member]) -> dict[int, list[tuple[date, int]]]:
     return found
 
 
-def _oldest_sent(members: QuerySet[Member]) -> tuple[list[Member], int]:
-    """Members in transit oldest first, the first ``SHOWN`` of them each with the day his
-    transfer out took effect (``sent_on``), and how many there are in all. The ids and days of
-    all are read first without joining anything to the members (a province has a hundred or
-    two in transit), then the rows of those shown."""
+def _oldest_sent(members: QuerySet[Member]) -> tuple[list[tuple[int, date]], int]:
+    """Members in transit oldest first: the first ``SHOWN`` of them with the day each one's
+    transfer out took effect, and how many there are in all, in one reading of their ids and
+    days (nothing joined to the members: a province has a hundred or two in transit)."""
     voided = MembershipEvent.objects.filter(voids__isnull=False).values("voids_id")
     sent = Subquery(
         MembershipEvent.objects.filter(member=OuterRef("pk"), kind=EventKind.TRANSFER_OUT)
@@ -255,14 +252,28 @@ def _oldest_sent(members: QuerySet[Member]) -> tuple[list[Member], int]:
         .order_by("-effective_date", "-pk")
         .values("effective_date")[:1]
     )
-    oldest = members.annotate(sent_on=sent).order_by("sent_on", "pk")
-    days = list(oldest.values_list("pk", "sent_on"))
-    shown = members.select_related("person", "organization", "pending_transfer_to").in_bulk(
-        [pk for pk, _day in days[:SHOWN]]
+    days = list(
+        members.annotate(sent_on=sent).order_by("sent_on", "pk").values_list("pk", "sent_on")
     )
-    for pk, day in days[:SHOWN]:
-        shown[pk].sent_on = day  # type: ignore[attr-defined]
-    return [shown[pk] for pk, _day in days[:SHOWN]], len(days)
+    return days[:SHOWN], len(days)
+
+
+def with_members(probations: Listing, incoming: Listing, outgoing: Listing) -> dict[str, Listing]:
+    """The deadline lists with their members in place of their ids, the members shown by the
+    three read in one query: a probation line (id, end, ended) becomes (member, end, ended),
+    a transfer line (id, day) the member with the day as ``sent_on``."""
+    ids = {line[0] for listing in (probations, incoming, outgoing) for line in listing.lines}
+    members = (
+        Member.objects.select_related("person", "organization", "pending_transfer_to")
+        .only("person__full_name", "organization__name", "pending_transfer_to__name")
+        .in_bulk(ids)
+    )
+    probations.lines = [(members[pk], end, ended) for pk, end, ended in probations.lines]
+    for listing in (incoming, outgoing):
+        for pk, day in listing.lines:
+            members[pk].sent_on = day  # type: ignore[attr-defined]  # the same in both lists
+        listing.lines = [members[pk] for pk, _day in listing.lines]
+    return {"probations": probations, "incoming": incoming, "outgoing": outgoing}
 
 
 def incoming(user: Any, organization: Organization) -> Listing:

@@ -30,7 +30,7 @@ figures are also kept up to date in a table for fast reading (``reports.figures`
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -43,10 +43,16 @@ from django.utils.translation import gettext as _
 from dangvu.core.dates import format_date
 from dangvu.core.errors import DomainError
 from dangvu.core.rulebook import Rulebook
+from dangvu.membership.models import (
+    GAP_EVENTS,
+    EventEffect,
+    Member,
+    MembershipEvent,
+    PartyAgeDecision,
+)
 from dangvu.membership.models import Counter as LedgerCounter
-from dangvu.membership.models import EventEffect, Member, MembershipEvent, PartyAgeDecision
-from dangvu.membership.rules import GAP_EVENTS, PartyAge, completed_months, party_age, state_on
 from dangvu.membership.rules import Event as LedgerEvent
+from dangvu.membership.rules import PartyAge, completed_months, party_age, state_on
 from dangvu.membership.services import EVENT_FIELDS, organization_lookup
 from dangvu.organizations.models import Organization
 from dangvu.organizations.selectors import NodeAsOf, tree_as_of, versions_on
@@ -87,7 +93,7 @@ DIMENSIONS = [
     "kind",
     "category",
 ]
-CHUNK = 500  # ids per IN list
+CHUNK = 500  # ids per IN list (SQLite)
 
 
 @dataclass
@@ -186,8 +192,9 @@ def compute(
     # a root on D needs no filter: every organization alive then is in its subtree, and
     # reading whole tables is faster than long lists of ids
     everyone = result.root.parent_id is None
-    headcount = count_ledger(tally, on, known_at, None if everyone else list(tally.own))
-    describe(tally, headcount, on, known_at, everyone)
+    days = [Day(on, tally)]
+    count_ledger(days, known_at, None if everyone else list(tally.own))
+    describe(days, known_at, everyone)
     for node in reversed(nodes):  # children before parents
         for child in node.children:
             tally.own[node.organization_id].update(kind_keys(child))
@@ -245,69 +252,86 @@ def own_figures(organization_ids: Iterable[int], on: date) -> dict[int, Counter[
         versions_on(on).filter(organization_id__in=ids).values_list("organization_id", flat=True)
     )
     tally = Tally(alive)
-    headcount = count_ledger(tally, on, None, alive)
-    describe(tally, headcount, on, None, everyone=False)
+    days = [Day(on, tally)]
+    count_ledger(days, None, alive)
+    describe(days, None, everyone=False)
     for child in versions_on(on).filter(parent_id__in=alive):
         assert child.parent_id is not None
         tally.own[child.parent_id].update(kind_keys(child))
     return {pk: tally.own.get(pk, Counter()) for pk in ids}
 
 
-def members_own_figures(member_ids: list[int], on: date) -> dict[int, Counter[Key]]:
-    """What these members add to the own figures of their organizations on ``on``, by
-    organization (as ``own_figures`` counts them, without the subordinate organizations).
-    The figures of a day near a snapshot's are the snapshot's plus the difference this makes
-    for the few members whose figures changed in between (``reports.figures.read_on``)."""
-    tally = Tally(None)
-    headcount = count_ledger(tally, on, None, None, member_ids)
-    describe(tally, headcount, on, None, everyone=False)
-    return dict(tally.own)
+def members_own_figures(member_ids: list[int], days: list[date]) -> list[dict[int, Counter[Key]]]:
+    """What these members add to the own figures of their organizations on each of ``days``,
+    by organization (as ``own_figures`` counts them, without the subordinate organizations),
+    the days counted in one reading of the rows. The figures of a day near a snapshot's are the
+    snapshot's plus the difference this makes for the few members whose figures changed in
+    between (``reports.figures.read_on``)."""
+    counted = [Day(on, Tally(None)) for on in days]
+    count_ledger(counted, None, None, member_ids)
+    describe(counted, None, everyone=False)
+    return [dict(day.tally.own) for day in counted]
+
+
+@dataclass
+class Day:
+    """One day counted: its figures (``tally``) and the members in its headcount that day. The
+    functions below count several days in one reading of the rows (a past day near a
+    snapshot is counted with the snapshot's day: ``members_own_figures``)."""
+
+    on: date
+    tally: Tally
+    headcount: dict[int, Counted] = field(default_factory=dict)  # by member
 
 
 def count_ledger(
-    tally: Tally,
-    on: date,
+    days: list[Day],
     known_at: datetime | None,
     organization_ids: list[int] | None,
     member_ids: list[int] | None = None,
-) -> list[Counted]:
-    """Add each organization's own ledger counters to ``tally``; return the headcount.
-    Only the effect rows of ``organization_ids``, or of ``member_ids`` (None: all)."""
-    effects = EventEffect.objects.filter(effective_date__lte=on)
+) -> None:
+    """Add each organization's own ledger counters to each day's tally, and note its
+    headcount. Only the effect rows of ``organization_ids``, or of ``member_ids`` (None: all)."""
+    effects = EventEffect.objects.filter(effective_date__lte=max(day.on for day in days))
     if known_at is not None:
         effects = effects.filter(recorded_at__lte=known_at)
     field, ids_wanted = (
         ("organization_id", organization_ids) if member_ids is None else ("member_id", member_ids)
     )
-    headcount = []
+    # one sum of the deltas per day; a row counts on the days its sum is above zero
+    sums = {
+        f"on{n}": Sum("delta", filter=Q(effective_date__lte=day.on)) for n, day in enumerate(days)
+    }
+    counts_somewhere = Q()
+    for name in sums:
+        counts_somewhere |= Q(**{f"{name}__gt": 0})
     for ids in chunks(ids_wanted) if ids_wanted is not None else [None]:
-        rows = effects if ids is None else effects.filter(**{f"{field}__in": ids})
-        for member_id, organization_id, counter in (
+        rows = effects if ids is None else effects.filter(**{f"{field}__among": ids})
+        for member_id, organization_id, counter, *totals in (
             rows.values("member_id", "organization_id", "counter")
-            .annotate(total=Sum("delta"))
-            .filter(total__gt=0)
-            .values_list("member_id", "organization_id", "counter")
+            .annotate(**sums)
+            .filter(counts_somewhere)
+            .values_list("member_id", "organization_id", "counter", *sums)
         ):
-            if not tally.covers(organization_id):  # a root report reads every organization
-                continue
-            if counter in HEADCOUNT:
-                headcount.append(Counted(member_id, organization_id, counter))
-                tally.add_all(organization_id, [("total", ""), ("standing", counter)], member_id)
-            elif counter in APART:
-                tally.add(organization_id, (APART[counter], ""), member_id)
-            else:
-                tally.add(organization_id, ("activity", counter), member_id)
-    return headcount
+            for day, total in zip(days, totals, strict=True):
+                if not total or total <= 0 or not day.tally.covers(organization_id):
+                    continue  # (a root report reads every organization)
+                if counter in HEADCOUNT:
+                    day.headcount[member_id] = Counted(member_id, organization_id, counter)
+                    keys = [("total", ""), ("standing", counter)]
+                    day.tally.add_all(organization_id, keys, member_id)
+                elif counter in APART:
+                    day.tally.add(organization_id, (APART[counter], ""), member_id)
+                else:
+                    day.tally.add(organization_id, ("activity", counter), member_id)
 
 
-def describe(
-    tally: Tally, headcount: list[Counted], on: date, known_at: datetime | None, everyone: bool
-) -> None:
-    """Add the demographic figures of the headcount members to their organizations.
+def describe(days: list[Day], known_at: datetime | None, everyone: bool) -> None:
+    """Add the demographic figures of each day's headcount to their organizations.
     ``everyone``: the report covers the whole tree (read whole tables, keep what counts)."""
-    by_member = {c.member_id: c for c in headcount}
-    member_of: dict[int, int] = {}  # person → member
-    for rows in among(Member.objects.all(), "pk", list(by_member), everyone):
+    counted = {member_id for day in days for member_id in day.headcount}
+    person_of: dict[int, int] = {}  # member → person
+    for rows in among(Member.objects.all(), "pk", sorted(counted), everyone):
         for row in rows.values(
             "pk",
             "person_id",
@@ -321,67 +345,95 @@ def describe(
             "person__birth_day",
         ):
             member_id = row["pk"]
-            if member_id not in by_member:
+            if member_id not in counted:
                 continue
-            member_of[row["person_id"]] = member_id
+            person_of[member_id] = row["person_id"]
             born = rules.birth_date(
                 row["person__birth_year"], row["person__birth_month"], row["person__birth_day"]
             )
-            age = rules.age_on(born, on)
             keys = [
                 ("gender", row["person__gender"]),
                 ("ethnicity", row["person__ethnicity_id"]),
                 ("religion", row["person__religion_id"]),
-                ("age", rules.band(age, rules.AGE_BANDS)),
-                ("age5", rules.band(age, rules.FIVE_YEAR_BANDS)),
             ]
             if row["person__ethnicity__is_minority"]:
                 keys.append(("minority", ""))
             if row["person__religion__is_religious"]:
                 keys.append(("religious", ""))
-            tally.add_all(by_member[member_id].organization_id, keys, member_id)
-    for dimension, group in curriculum_on(list(member_of), on, everyone):
-        for person_id, member_id in member_of.items():
-            key = (dimension, group.get(person_id, ""))
-            tally.add(by_member[member_id].organization_id, key, member_id)
-    officials = [c for c in headcount if c.standing == LedgerCounter.OFFICIAL]
+            for day in days:
+                if (counted_there := day.headcount.get(member_id)) is not None:
+                    age = rules.age_on(born, day.on)
+                    bands = [
+                        ("age", rules.band(age, rules.AGE_BANDS)),
+                        ("age5", rules.band(age, rules.FIVE_YEAR_BANDS)),
+                    ]
+                    day.tally.add_all(counted_there.organization_id, keys + bands, member_id)
+    ons = [day.on for day in days]
+    for dimension, groups in curriculum_on(list(person_of.values()), ons, everyone):
+        for day, group in zip(days, groups, strict=True):
+            for member_id, counted_there in day.headcount.items():
+                key = (dimension, group.get(person_of[member_id], ""))
+                day.tally.add(counted_there.organization_id, key, member_id)
     book = Rulebook.load()
+    officials = {
+        member_id
+        for day in days
+        for member_id, counted_there in day.headcount.items()
+        if counted_there.standing == LedgerCounter.OFFICIAL
+    }
     # before the first version in the rulebook (1/7/2016) there are no milestone figures
-    rule = book.find("badges.milestones", on=on)
-    milestones = rule["years"] if rule is not None else []
-    officials_ids = [c.member_id for c in officials]
-    for member_id, months in party_age_months(officials_ids, on, known_at, book, everyone):
+    milestones = []
+    for day in days:
+        rule = book.find("badges.milestones", on=day.on)
+        milestones.append(rule["years"] if rule is not None else [])
+    for n, member_id, months in party_age_months(sorted(officials), ons, known_at, book, everyone):
+        counted_there = days[n].headcount.get(member_id)
+        if counted_there is None or counted_there.standing != LedgerCounter.OFFICIAL:
+            continue  # official on another of the days only
         keys = [("party_age", rules.band(months // 12, rules.PARTY_AGE_BANDS))]
-        keys += [("badge", str(years)) for years in milestones if months >= years * 12]
-        tally.add_all(by_member[member_id].organization_id, keys, member_id)
+        keys += [("badge", str(years)) for years in milestones[n] if months >= years * 12]
+        days[n].tally.add_all(counted_there.organization_id, keys, member_id)
 
 
 def party_age_months(
-    member_ids: list[int], on: date, known_at: datetime | None, book: Rulebook, everyone: bool
-) -> Iterator[tuple[int, int]]:
-    """Each official member's party age on ``on`` in completed months, from the events known
-    at ``known_at``. As known now, the day it counts from is on the member
-    (``Member.party_age_from``): from today on it holds unless a gap is open, and on a past day
-    for every member who never had a gap nor a recalculation decision (his party age then
-    counts from his first admission, whatever the day). Only the others are replayed."""
-    replay = member_ids
+    member_ids: list[int],
+    days: list[date],
+    known_at: datetime | None,
+    book: Rulebook,
+    everyone: bool,
+) -> Iterator[tuple[int, int, int]]:
+    """Each official member's party age on each of ``days`` in completed months, from the
+    events known at ``known_at``, as (the day's index, member, months). As known now, the day
+    it counts from is on the member (``Member.party_age_from``): from today on it holds unless
+    a gap is open, and on a past day for every member who never had a gap nor a recalculation
+    decision (his party age then counts from his first admission, whatever the day). Only the
+    others are replayed."""
+    replay = {member_id: list(range(len(days))) for member_id in member_ids}
     if known_at is None:
-        past = on < timezone.localdate()
-        unsettled = _with_gaps_or_decisions(member_ids, everyone) if past else set()
-        gaps_rule_changed = past and book.find("party_age.gaps", on=on) != book.find(
-            "party_age.gaps", on=timezone.localdate()
-        )
-        replay = []
+        today = timezone.localdate()
+        past = [on < today for on in days]
+        unsettled = _with_gaps_or_decisions(member_ids, everyone) if any(past) else set()
+        gaps_now = book.find("party_age.gaps", on=today)
+        gaps_rule_changed = [
+            is_past and book.find("party_age.gaps", on=on) != gaps_now
+            for on, is_past in zip(days, past, strict=True)
+        ]
+        replay = {}
         for ids in chunks(member_ids):
-            settled = dict(Member.objects.filter(pk__in=ids).values_list("pk", "party_age_from"))
+            settled = dict(Member.objects.filter(pk__among=ids).values_list("pk", "party_age_from"))
             for member_id in ids:
                 since = settled[member_id]
-                if since is None or member_id in unsettled or gaps_rule_changed:
-                    replay.append(member_id)
-                else:
-                    yield member_id, completed_months(since, on)
-    for member_id, age in party_ages(replay, on, known_at, book):
-        yield member_id, age.total_months
+                for n, on in enumerate(days):
+                    if (
+                        since is None
+                        or gaps_rule_changed[n]
+                        or (past[n] and member_id in unsettled)
+                    ):
+                        replay.setdefault(member_id, []).append(n)
+                    else:
+                        yield n, member_id, completed_months(since, on)
+    for member_id, n, age in party_ages(replay, days, known_at, book):
+        yield n, member_id, age.total_months
 
 
 def _with_gaps_or_decisions(member_ids: list[int], everyone: bool) -> set[int]:
@@ -391,52 +443,61 @@ def _with_gaps_or_decisions(member_ids: list[int], everyone: bool) -> set[int]:
     gap_events = MembershipEvent.objects.filter(kind__in=GAP_EVENTS)
     for rows in (gap_events, PartyAgeDecision.objects.all()):
         for selected in among(rows, "member_id", member_ids, everyone):
-            found.update(selected.values_list("member_id", flat=True).distinct())
+            found.update(selected.order_by().values_list("member_id", flat=True).distinct())
     return found
 
 
 def party_ages(
-    member_ids: list[int], on: date, known_at: datetime | None, book: Rulebook
-) -> Iterator[tuple[int, PartyAge]]:
-    """Each official member's party age on ``on`` from the events known at ``known_at``."""
+    wanted: dict[int, list[int]], days: list[date], known_at: datetime | None, book: Rulebook
+) -> Iterator[tuple[int, int, PartyAge]]:
+    """The party age of official members, each on the ``days`` whose indexes ``wanted`` gives
+    for him (member → indexes), from the events known at ``known_at``, as (member, the day's
+    index, age): one reading of each member's events for all the days."""
     lookup = organization_lookup()
-    for ids in chunks(member_ids):
-        rows = MembershipEvent.objects.filter(member_id__in=ids)
+    for ids in chunks(sorted(wanted)):
+        rows = MembershipEvent.objects.filter(member_id__among=ids)
         if known_at is not None:
             rows = rows.filter(recorded_at__lte=known_at)
         events: dict[int, list[LedgerEvent]] = {member_id: [] for member_id in ids}
         for row in rows.values("member_id", *EVENT_FIELDS):
             events[row.pop("member_id")].append(LedgerEvent(**row))
-        decided = {  # the latest decision by ``on`` wins
-            row.member_id: row.decided
-            for row in PartyAgeDecision.objects.filter(member_id__in=ids, as_of__lte=on).order_by(
-                "as_of", "pk"
-            )
-        }
+        decisions: dict[int, list[tuple[date, Any]]] = defaultdict(list)
+        for decision in PartyAgeDecision.objects.filter(
+            member_id__among=ids, as_of__lte=max(days)
+        ).order_by("as_of", "pk"):
+            decisions[decision.member_id].append((decision.as_of, decision.decided))
         for member_id in ids:
-            state = state_on(events[member_id], on, book, lookup)
-            age = party_age(state, on, book, decided.get(member_id))
-            if age is not None:
-                yield member_id, age
+            for n in wanted[member_id]:
+                on = days[n]
+                # the latest decision by ``on`` wins
+                decided = [value for as_of, value in decisions[member_id] if as_of <= on]
+                state = state_on(events[member_id], on, book, lookup)
+                age = party_age(state, on, book, decided[-1] if decided else None)
+                if age is not None:
+                    yield member_id, n, age
 
 
 def curriculum_on(
-    person_ids: list[int], on: date, everyone: bool
-) -> Iterable[tuple[str, dict[int, str]]]:
-    """Per curriculum dimension: each person's report group on ``on`` (absent: not known;
-    with ``everyone``, other persons' groups too)."""
+    person_ids: list[int], days: list[date], everyone: bool
+) -> Iterable[tuple[str, list[dict[int, str]]]]:
+    """Per curriculum dimension, for each of ``days``: each person's report group that day
+    (absent: not known; with ``everyone``, other persons' groups too)."""
     for dimension, model, name in CURRICULUM:
-        groups: dict[int, str] = {}
-        known = model._default_manager.filter(Q(valid_from__lte=on) | Q(valid_from__isnull=True))
+        groups: list[dict[int, str]] = [{} for _day in days]
+        known = model._default_manager.filter(
+            Q(valid_from__lte=max(days)) | Q(valid_from__isnull=True)
+        )
         for selected in among(known, "person_id", person_ids, everyone):
             rows = selected.values_list(
                 "person_id", "valid_from", "pk", f"{name}__report_group", f"{name}_id"
             )
-            # undated rows first, then by date and entry: the last one wins
-            for person_id, _since, _pk, report_group, code in sorted(
-                rows, key=lambda r: (r[0], r[1] is not None, r[1] or on, r[2])
+            # undated rows first, then by date and entry: the last one valid that day wins
+            for person_id, since, _pk, report_group, code in sorted(
+                rows, key=lambda r: (r[0], r[1] is not None, r[1] or date.min, r[2])
             ):
-                groups[person_id] = report_group or code
+                for on, group in zip(days, groups, strict=True):
+                    if since is None or since <= on:
+                        group[person_id] = report_group or code
         yield dimension, groups
 
 
@@ -447,9 +508,14 @@ def among(queryset: Any, field: str, ids: list[Any], everyone: bool) -> Iterator
         yield queryset
         return
     for ids_chunk in chunks(ids):
-        yield queryset.filter(**{f"{field}__in": ids_chunk})
+        yield queryset.filter(**{f"{field}__among": ids_chunk})
 
 
-def chunks(ids: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
+def chunks(ids: Collection[Any]) -> Iterator[Collection[Any]]:
+    """``ids`` in groups small enough for one query each (``field__among``): all at once on
+    PostgreSQL (one array), ``CHUNK`` at a time elsewhere. A group is a set, which a filter
+    takes as it is (Django looks at each element of a list)."""
+    ordered = list(ids)
+    size = max(len(ordered), 1) if connection.vendor == "postgresql" else CHUNK
+    for start in range(0, len(ordered), size):
+        yield frozenset(ordered[start : start + size])

@@ -51,7 +51,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,13 +61,13 @@ from dangvu.core.errors import DomainError
 from dangvu.core.models import RuleVersion
 from dangvu.core.rulebook import Rulebook
 from dangvu.membership.models import (
+    GAP_EVENTS,
     EventEffect,
     Member,
     MembershipEvent,
     PartyAgeDecision,
     Standing,
 )
-from dangvu.membership.rules import GAP_EVENTS
 from dangvu.organizations.models import Organization, OrganizationVersion
 from dangvu.organizations.selectors import tree_as_of, versions_on
 from dangvu.reports import engine, rules
@@ -338,16 +339,15 @@ def recount(
 
 def ancestors_on(organization_ids: list[int], on: date) -> dict[int, list[int]]:
     """Each organization and those above it in the tree of ``on`` (none if it did not exist
-    then): one query per level."""
+    then): one query per level (per level and chunk on SQLite)."""
     parent_of: dict[int, int | None] = {}
     wanted = sorted(set(organization_ids))
     while wanted:
         found: dict[int, int | None] = {}
-        for start in range(0, len(wanted), BATCH):
-            chunk = wanted[start : start + BATCH]
+        for chunk in engine.chunks(wanted):
             found.update(
                 versions_on(on)
-                .filter(organization_id__in=chunk)
+                .filter(organization_id__among=chunk)
                 .values_list("organization_id", "parent_id")
             )
         parent_of.update(found)
@@ -436,16 +436,30 @@ def changed_members(low: date, high: date) -> list[int]:
     # itself, for most who left), a decision taking effect after it.
     then_officials = Member.objects.filter(Q(standing=Standing.OFFICIAL) | left_since)
     anniversaries = _anniversaries(days, high)
-    later = MembershipEvent.objects.filter(effective_date__gt=low).values("member_id")
-    unsettled = Q(
-        pk__in=MembershipEvent.objects.filter(kind__in=GAP_EVENTS).values("member_id")
-    ) | Q(pk__in=PartyAgeDecision.objects.values("member_id"))
+    # the members with a gap or a decision, a few in a hundred (index ``event_gap``), then
+    # among them those with an event after ``low``: fewer look-ups than the other way round
+    event_since = MembershipEvent.objects.filter(
+        member_id=OuterRef("member_id"), effective_date__gt=low
+    )
+    unsettled_since: set[int] = set()
+    for unsettled in (
+        MembershipEvent.objects.filter(kind__in=GAP_EVENTS),
+        PartyAgeDecision.objects.all(),
+    ):
+        replayed = unsettled.filter(Exists(event_since)).order_by().values_list("member_id")
+        unsettled_since.update(pk for (pk,) in replayed.distinct())
     for members, condition in (
-        (then_members, _born_on_a_boundary(days)),
+        (
+            then_members.alias(
+                birth_month=Coalesce("person__birth_month", 0),
+                birth_day=Coalesce("person__birth_day", 0),
+            ),
+            _born_on_a_boundary(days),
+        ),
         (then_officials, Q(party_age_from__in=anniversaries)),
         (Member.objects.filter(left_since), Q(first_admission_date__in=anniversaries)),
         (Member.objects.filter(standing=Standing.OFFICIAL), Q(party_age_from__isnull=True)),
-        (then_officials.filter(unsettled), Q(pk__in=later)),
+        (then_officials, Q(pk__among=unsettled_since)),
         (
             then_officials,
             Q(pk__in=PartyAgeDecision.objects.filter(as_of__gt=low).values("member_id")),
@@ -469,8 +483,8 @@ def crossed(since: date, today: date) -> set[int]:
     organizations = set(dated.values_list("organization_id", flat=True).distinct())
     changed = changed_members(since, today)
     counted = Member.objects.filter(standing__in=[Standing.PROBATIONARY, Standing.OFFICIAL])
-    for start in range(0, len(changed), BATCH):
-        members = counted.filter(pk__in=changed[start : start + BATCH])
+    for chunk in engine.chunks(changed):
+        members = counted.filter(pk__among=chunk)
         organizations.update(members.values_list("organization_id", flat=True).distinct())
     return organizations
 
@@ -485,18 +499,26 @@ PARTY_AGE_BOUNDARIES = sorted({low for _l, low, _h in rules.PARTY_AGE_BANDS if l
 def _born_on_a_boundary(days: list[date]) -> Q:
     """Members whose birthday on one of ``days`` reaches a band's lowest age. A partial birth
     date counts as its first possible day (1 January, the month's first day); 29 February
-    reaches its birthday on 28 February in other years (with 1 March added, to be safe)."""
-    condition = Q(pk__in=[])
+    reaches its birthday on 28 February in other years (with 1 March added, to be safe). For
+    the query to read the index ``person_birth_order``, a missing month or day is 0 (the
+    caller adds ``birth_month`` and ``birth_day`` so)."""
+    years: dict[tuple[int, int], set[int]] = {}  # (month, day) → birth years
     for day in days:
-        years = [day.year - age for age in AGE_BOUNDARIES]
-        dated = Q(person__birth_year__in=years)
-        condition |= dated & Q(person__birth_month=day.month, person__birth_day=day.day)
+        born = {day.year - age for age in AGE_BOUNDARIES}
+        dates = [(day.month, day.day)]
         if day.day == 1:
-            condition |= dated & Q(person__birth_month=day.month, person__birth_day__isnull=True)
+            dates.append((day.month, 0))
             if day.month == 1:
-                condition |= dated & Q(person__birth_month__isnull=True)
+                dates.append((0, 0))
         if (day.month, day.day) in ((2, 28), (3, 1)):
-            condition |= dated & Q(person__birth_month=2, person__birth_day=29)
+            dates.append((2, 29))
+        for month_day in dates:
+            years.setdefault(month_day, set()).update(born)
+    condition = Q(pk__in=[])
+    for (month, day_of_month), born in sorted(years.items()):
+        condition |= Q(
+            person__birth_year__in=sorted(born), birth_month=month, birth_day=day_of_month
+        )
     return condition
 
 
@@ -549,11 +571,17 @@ def read_all(today: date | None = None) -> dict[int, Counter[Key]]:
     """Every organization's figures for today (subtree totals, every dimension), as of the last
     fold: the national report of every node in one pass over the table."""
     today = today or timezone.localdate()
+    _fold_if_a_new_day(today)
+    rows = OrganizationFigures.objects.values_list("organization_id", "total")
+    return {pk: from_json(total) for pk, total in rows.iterator(chunk_size=5000)}
+
+
+def _fold_if_a_new_day(today: date) -> None:
+    """Bring the stored figures to ``today`` first when the last fold was on another day (a
+    reader does it when the folder has not yet)."""
     state = FigureState.objects.filter(pk=1).first()
     if state is None or state.day != today:
         fold(today)
-    rows = OrganizationFigures.objects.values_list("organization_id", "total")
-    return {pk: from_json(total) for pk, total in rows.iterator(chunk_size=5000)}
 
 
 def last_folded() -> datetime | None:
@@ -565,9 +593,7 @@ def read(organization: Organization, today: date | None = None) -> dict[int, Cou
     """Today's figures of ``organization`` and of each direct subordinate (subtree totals,
     every dimension), the organization first. Unscoped: views go through the selectors."""
     today = today or timezone.localdate()
-    state = FigureState.objects.filter(pk=1).first()
-    if state is None or state.day != today:
-        fold(today)
+    _fold_if_a_new_day(today)
     children = _children(organization, today)
     shown = [organization.pk, *children]
     # a page without subordinates (a cell) is recounted on the fly when it is marked: an event
@@ -640,8 +666,7 @@ def read_on(organization: Organization, on: date) -> dict[int, Counter[Key]] | N
     if shown[organization.pk][("total", "")] <= ENGINE_UP_TO:
         return None
     members = changed_members(low, high)
-    before = engine.members_own_figures(members, snapshot.on)
-    after = engine.members_own_figures(members, on)
+    before, after = engine.members_own_figures(members, [snapshot.on, on])
     changes = {
         pk: change
         for pk in before.keys() | after.keys()
@@ -663,3 +688,17 @@ def _children(organization: Organization, on: date) -> list[int]:
             % {"name": organization.name, "date": format_date(on)}
         )
     return list(alive.filter(parent=organization).values_list("organization_id", flat=True))
+
+
+def read_own(organization: Organization, today: date | None = None) -> Counter[Key]:
+    """``read(organization, today)[organization.pk]`` without reading the subordinates'
+    rows: the figures of one organization (the dashboard's). An organization with
+    subordinates is its one stored row; one without (a cell) goes through ``read``, which
+    recounts it when it is marked."""
+    today = today or timezone.localdate()
+    if not versions_on(today).filter(parent=organization).exists():
+        return read(organization, today)[organization.pk]
+    _fold_if_a_new_day(today)
+    rows = OrganizationFigures.objects.filter(organization=organization)
+    total = rows.values_list("total", flat=True).first()
+    return +from_json(total) if total is not None else Counter()

@@ -55,6 +55,12 @@ def figures_for(user: Any, organization: Any) -> dict[int, Counter[Key]]:
     return figures.read(_scoped(user, organization))
 
 
+def own_figures_for(user: Any, organization: Any) -> Counter[Key]:
+    """Today's maintained figures of an organization the user may see, without its
+    subordinates' (``figures.read_own``; 404 for missing and out of scope alike)."""
+    return figures.read_own(_scoped(user, organization))
+
+
 def _scoped(user: Any, organization: Any) -> Organization:
     """The organization (its id, or the organization already read) if the user may see it;
     404 for missing and out of scope alike. One already read is checked against the user's

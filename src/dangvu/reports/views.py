@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from dangvu.accounts import scoping
 from dangvu.accounts.models import Role
 from dangvu.core.errors import DomainError, NotPermitted
+from dangvu.core.paging import query_without
 from dangvu.membership.models import Member
 from dangvu.organizations.models import Organization
 from dangvu.organizations.selectors import organization_for, organizations_for, versions_on
@@ -185,13 +186,6 @@ def export(request: HttpRequest, pk: int, code: str, format: str) -> HttpRespons
     return response
 
 
-def _without_page(request: HttpRequest) -> str:
-    """The request's query without its page number, ready for ``page=N`` to be added."""
-    params = request.GET.copy()
-    params.pop("page", None)
-    return f"{params.urlencode()}&" if params else ""
-
-
 @login_required
 def behind(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """The list behind one figure: as many lines as the figure says."""
@@ -237,7 +231,7 @@ def behind(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             "on": on,
             "start": start,
             "back": reverse("reports:table", args=[pk, code]) + "?" + query(on, start),
-            "query": _without_page(request),
+            "query": query_without(request, "page"),
         },
     )
 

@@ -334,7 +334,19 @@ def describe(days: list[Day], known_at: datetime | None, everyone: bool) -> None
     person_of: dict[int, int] = {}  # member → person
     settled: dict[int, date | None] = {}  # member → party_age_from
     for rows in among(Member.objects.all(), "pk", sorted(counted), everyone):
-        for row in rows.values(
+        for (
+            member_id,
+            person_id,
+            gender,
+            ethnicity,
+            is_minority,
+            religion,
+            is_religious,
+            birth_year,
+            birth_month,
+            birth_day,
+            party_age_from,
+        ) in rows.values_list(
             "pk",
             "person_id",
             "person__gender",
@@ -347,22 +359,15 @@ def describe(days: list[Day], known_at: datetime | None, everyone: bool) -> None
             "person__birth_day",
             "party_age_from",
         ):
-            member_id = row["pk"]
             if member_id not in counted:
                 continue
-            person_of[member_id] = row["person_id"]
-            settled[member_id] = row["party_age_from"]
-            born = rules.birth_date(
-                row["person__birth_year"], row["person__birth_month"], row["person__birth_day"]
-            )
-            keys = [
-                ("gender", row["person__gender"]),
-                ("ethnicity", row["person__ethnicity_id"]),
-                ("religion", row["person__religion_id"]),
-            ]
-            if row["person__ethnicity__is_minority"]:
+            person_of[member_id] = person_id
+            settled[member_id] = party_age_from
+            born = rules.birth_date(birth_year, birth_month, birth_day)
+            keys = [("gender", gender), ("ethnicity", ethnicity), ("religion", religion)]
+            if is_minority:
                 keys.append(("minority", ""))
-            if row["person__religion__is_religious"]:
+            if is_religious:
                 keys.append(("religious", ""))
             for day, keys_of in zip(days, keys_on, strict=True):
                 if (counted_there := day.headcount.get(member_id)) is not None:
@@ -486,8 +491,8 @@ def party_ages(
         if known_at is not None:
             rows = rows.filter(recorded_at__lte=known_at)
         events: dict[int, list[LedgerEvent]] = {member_id: [] for member_id in ids}
-        for row in rows.values("member_id", *EVENT_FIELDS):
-            events[row.pop("member_id")].append(LedgerEvent(**row))
+        for member_id, *fields in rows.values_list("member_id", *EVENT_FIELDS):
+            events[member_id].append(LedgerEvent(*fields))
         decisions: dict[int, list[tuple[date, Any]]] = defaultdict(list)
         for decision in PartyAgeDecision.objects.filter(
             member_id__among=ids, as_of__lte=max(days)

@@ -7,6 +7,7 @@ what the replay derives: the Member projection, the MemberPeriods and the EventE
 "as known at T" stays exact). One audit entry per call; all in one transaction.
 """
 
+import dataclasses
 import json
 from collections import Counter as Tally
 from datetime import date
@@ -67,19 +68,9 @@ APPROVER_KINDS = {
 }
 
 
-# The ledger columns the rules read, named as rules.Event names them.
-EVENT_FIELDS = (
-    "kind",
-    "effective_date",
-    "organization_id",
-    "counterpart_id",
-    "reason",
-    "resolution_date",
-    "ends_on",
-    "voids_id",
-    "id",
-    "details",
-)
+# The ledger columns the rules read, named and ordered as rules.Event's fields: a row of them
+# builds an Event by position.
+EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(rules.Event))
 
 
 def rule_events(rows: Any) -> list[rules.Event]:

@@ -36,7 +36,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,7 +52,7 @@ from dangvu.membership.models import (
 )
 from dangvu.membership.models import Counter as LedgerCounter
 from dangvu.membership.rules import Event as LedgerEvent
-from dangvu.membership.rules import PartyAge, completed_months, party_age, state_on
+from dangvu.membership.rules import PartyAge, State, completed_months, party_age, state_on
 from dangvu.membership.services import EVENT_FIELDS, organization_lookup
 from dangvu.organizations.models import Organization
 from dangvu.organizations.selectors import NodeAsOf, tree_as_of, versions_on
@@ -290,8 +290,9 @@ def count_ledger(
     organization_ids: list[int] | None,
     member_ids: list[int] | None = None,
 ) -> None:
-    """Add each organization's own ledger counters to each day's tally, and note its
-    headcount. Only the effect rows of ``organization_ids``, or of ``member_ids`` (None: all)."""
+    """Add each organization's own ledger counters to each day's tally, apart from the
+    headcount, which it notes for ``describe`` to count. Only the effect rows of
+    ``organization_ids``, or of ``member_ids`` (None: all)."""
     effects = EventEffect.objects.filter(effective_date__lte=max(day.on for day in days))
     if known_at is not None:
         effects = effects.filter(recorded_at__lte=known_at)
@@ -316,10 +317,8 @@ def count_ledger(
             for day, total in zip(days, totals, strict=True):
                 if not total or total <= 0 or not day.tally.covers(organization_id):
                     continue  # (a root report reads every organization)
-                if counter in HEADCOUNT:
+                if counter in HEADCOUNT:  # counted with his description (``describe``)
                     day.headcount[member_id] = Counted(member_id, organization_id, counter)
-                    keys = [("total", ""), ("standing", counter)]
-                    day.tally.add_all(organization_id, keys, member_id)
                 elif counter in APART:
                     day.tally.add(organization_id, (APART[counter], ""), member_id)
                 else:
@@ -327,12 +326,27 @@ def count_ledger(
 
 
 def describe(days: list[Day], known_at: datetime | None, everyone: bool) -> None:
-    """Add the demographic figures of each day's headcount to their organizations.
-    ``everyone``: the report covers the whole tree (read whole tables, keep what counts)."""
+    """Add each day's headcount to their organizations: its total, standing and demographic
+    figures. ``everyone``: the report covers the whole tree (read whole tables, keep what counts)."""
     counted = {member_id for day in days for member_id in day.headcount}
+    # each member's keys on each day, gathered then added at once (one update per member-day)
+    keys_on: list[dict[int, list[Key]]] = [{} for _day in days]
     person_of: dict[int, int] = {}  # member → person
+    settled: dict[int, date | None] = {}  # member → party_age_from
     for rows in among(Member.objects.all(), "pk", sorted(counted), everyone):
-        for row in rows.values(
+        for (
+            member_id,
+            person_id,
+            gender,
+            ethnicity,
+            is_minority,
+            religion,
+            is_religious,
+            birth_year,
+            birth_month,
+            birth_day,
+            party_age_from,
+        ) in rows.values_list(
             "pk",
             "person_id",
             "person__gender",
@@ -343,37 +357,33 @@ def describe(days: list[Day], known_at: datetime | None, everyone: bool) -> None
             "person__birth_year",
             "person__birth_month",
             "person__birth_day",
+            "party_age_from",
         ):
-            member_id = row["pk"]
             if member_id not in counted:
                 continue
-            person_of[member_id] = row["person_id"]
-            born = rules.birth_date(
-                row["person__birth_year"], row["person__birth_month"], row["person__birth_day"]
-            )
-            keys = [
-                ("gender", row["person__gender"]),
-                ("ethnicity", row["person__ethnicity_id"]),
-                ("religion", row["person__religion_id"]),
-            ]
-            if row["person__ethnicity__is_minority"]:
+            person_of[member_id] = person_id
+            settled[member_id] = party_age_from
+            born = rules.birth_date(birth_year, birth_month, birth_day)
+            keys = [("gender", gender), ("ethnicity", ethnicity), ("religion", religion)]
+            if is_minority:
                 keys.append(("minority", ""))
-            if row["person__religion__is_religious"]:
+            if is_religious:
                 keys.append(("religious", ""))
-            for day in days:
+            for day, keys_of in zip(days, keys_on, strict=True):
                 if (counted_there := day.headcount.get(member_id)) is not None:
                     age = rules.age_on(born, day.on)
-                    bands = [
+                    keys_of[member_id] = [
+                        ("total", ""),
+                        ("standing", counted_there.standing),
+                        *keys,
                         ("age", rules.band(age, rules.AGE_BANDS)),
                         ("age5", rules.band(age, rules.FIVE_YEAR_BANDS)),
                     ]
-                    day.tally.add_all(counted_there.organization_id, keys + bands, member_id)
     ons = [day.on for day in days]
     for dimension, groups in curriculum_on(list(person_of.values()), ons, everyone):
-        for day, group in zip(days, groups, strict=True):
-            for member_id, counted_there in day.headcount.items():
-                key = (dimension, group.get(person_of[member_id], ""))
-                day.tally.add(counted_there.organization_id, key, member_id)
+        for keys_of, group in zip(keys_on, groups, strict=True):
+            for member_id, keys in keys_of.items():
+                keys.append((dimension, group.get(person_of[member_id], "")))
     book = Rulebook.load()
     officials = {
         member_id
@@ -386,65 +396,87 @@ def describe(days: list[Day], known_at: datetime | None, everyone: bool) -> None
     for day in days:
         rule = book.find("badges.milestones", on=day.on)
         milestones.append(rule["years"] if rule is not None else [])
-    for n, member_id, months in party_age_months(sorted(officials), ons, known_at, book, everyone):
+    for n, member_id, months in party_age_months(
+        {member_id: settled[member_id] for member_id in sorted(officials)},
+        ons,
+        known_at,
+        book,
+        everyone,
+    ):
         counted_there = days[n].headcount.get(member_id)
         if counted_there is None or counted_there.standing != LedgerCounter.OFFICIAL:
             continue  # official on another of the days only
-        keys = [("party_age", rules.band(months // 12, rules.PARTY_AGE_BANDS))]
+        keys = keys_on[n][member_id]
+        keys.append(("party_age", rules.band(months // 12, rules.PARTY_AGE_BANDS)))
         keys += [("badge", str(years)) for years in milestones[n] if months >= years * 12]
-        days[n].tally.add_all(counted_there.organization_id, keys, member_id)
+    for day, keys_of in zip(days, keys_on, strict=True):
+        for member_id, keys in keys_of.items():
+            day.tally.add_all(day.headcount[member_id].organization_id, keys, member_id)
 
 
 def party_age_months(
-    member_ids: list[int],
+    settled: dict[int, date | None],
     days: list[date],
     known_at: datetime | None,
     book: Rulebook,
     everyone: bool,
 ) -> Iterator[tuple[int, int, int]]:
     """Each official member's party age on each of ``days`` in completed months, from the
-    events known at ``known_at``, as (the day's index, member, months). As known now, the day
-    it counts from is on the member (``Member.party_age_from``): from today on it holds unless
-    a gap is open, and on a past day for every member who never had a gap nor a recalculation
-    decision (his party age then counts from his first admission, whatever the day). Only the
-    others are replayed."""
+    events known at ``known_at``, as (the day's index, member, months). ``settled`` gives each
+    member's ``Member.party_age_from``: as known now, the day his party age counts from. It
+    holds from today on unless a gap is open, and on a past day for every member who never
+    had a gap nor a recalculation decision (his party age then counts from his first
+    admission, whatever the day), or whose last event and decision are on or before that day
+    (his state then is today's). Only the others are replayed."""
+    member_ids = list(settled)
     replay = {member_id: list(range(len(days))) for member_id in member_ids}
     if known_at is None:
         today = timezone.localdate()
         past = [on < today for on in days]
-        unsettled = _with_gaps_or_decisions(member_ids, everyone) if any(past) else set()
+        last_change = _last_changes(member_ids, everyone) if any(past) else {}
         gaps_now = book.find("party_age.gaps", on=today)
         gaps_rule_changed = [
             is_past and book.find("party_age.gaps", on=on) != gaps_now
             for on, is_past in zip(days, past, strict=True)
         ]
         replay = {}
-        for ids in chunks(member_ids):
-            settled = dict(Member.objects.filter(pk__among=ids).values_list("pk", "party_age_from"))
-            for member_id in ids:
-                since = settled[member_id]
-                for n, on in enumerate(days):
-                    if (
-                        since is None
-                        or gaps_rule_changed[n]
-                        or (past[n] and member_id in unsettled)
-                    ):
-                        replay.setdefault(member_id, []).append(n)
-                    else:
-                        yield n, member_id, completed_months(since, on)
+        for member_id, since in settled.items():
+            for n, on in enumerate(days):
+                if (
+                    since is None
+                    or gaps_rule_changed[n]
+                    or (past[n] and last_change.get(member_id, on) > on)
+                ):
+                    replay.setdefault(member_id, []).append(n)
+                else:
+                    yield n, member_id, completed_months(since, on)
     for member_id, n, age in party_ages(replay, days, known_at, book):
         yield n, member_id, age.total_months
 
 
-def _with_gaps_or_decisions(member_ids: list[int], everyone: bool) -> set[int]:
-    """The members among ``member_ids`` with an event that opens a party-age gap, or with a
-    party-age recalculation decision, at any time."""
+def _last_changes(member_ids: list[int], everyone: bool) -> dict[int, date]:
+    """For the members among ``member_ids`` with an event that opens a party-age gap, or
+    with a party-age recalculation decision, at any time: the latest date of their events
+    and decisions."""
     found: set[int] = set()
     gap_events = MembershipEvent.objects.filter(kind__in=GAP_EVENTS)
     for rows in (gap_events, PartyAgeDecision.objects.all()):
         for selected in among(rows, "member_id", member_ids, everyone):
             found.update(selected.order_by().values_list("member_id", flat=True).distinct())
-    return found
+    last: dict[int, date] = {}
+    for rows, dated in (
+        (MembershipEvent.objects, "effective_date"),
+        (PartyAgeDecision.objects, "as_of"),
+    ):
+        for ids in chunks(found):
+            for member_id, latest in (
+                rows.filter(member_id__among=ids)
+                .values("member_id")
+                .annotate(latest=Max(dated))
+                .values_list("member_id", "latest")
+            ):
+                last[member_id] = max(latest, last.get(member_id, latest))
+    return last
 
 
 def party_ages(
@@ -459,19 +491,24 @@ def party_ages(
         if known_at is not None:
             rows = rows.filter(recorded_at__lte=known_at)
         events: dict[int, list[LedgerEvent]] = {member_id: [] for member_id in ids}
-        for row in rows.values("member_id", *EVENT_FIELDS):
-            events[row.pop("member_id")].append(LedgerEvent(**row))
+        for member_id, *fields in rows.values_list("member_id", *EVENT_FIELDS):
+            events[member_id].append(LedgerEvent(*fields))
         decisions: dict[int, list[tuple[date, Any]]] = defaultdict(list)
         for decision in PartyAgeDecision.objects.filter(
             member_id__among=ids, as_of__lte=max(days)
         ).order_by("as_of", "pk"):
             decisions[decision.member_id].append((decision.as_of, decision.decided))
         for member_id in ids:
+            states: dict[int, State] = {}  # by the number of his events known on the day
             for n in wanted[member_id]:
                 on = days[n]
                 # the latest decision by ``on`` wins
                 decided = [value for as_of, value in decisions[member_id] if as_of <= on]
-                state = state_on(events[member_id], on, book, lookup)
+                # the days with the same events share one replay
+                known = sum(1 for event in events[member_id] if event.effective_date <= on)
+                if known not in states:
+                    states[known] = state_on(events[member_id], on, book, lookup)
+                state = states[known]
                 age = party_age(state, on, book, decided[-1] if decided else None)
                 if age is not None:
                     yield member_id, n, age

@@ -1,7 +1,7 @@
-"""Month-end snapshots: the figures of a past month's last day, stored, and kept exact.
+"""Snapshots: the figures of a past month's 15th and last day, stored, and kept exact.
 
 A snapshot is made by the engine (``make_snapshot``, ``manage.py snapshot_figures``) or copied
-by the fold when it moves on from a month's last day. Afterwards a back-dated event, a
+by the fold when it moves on from a month's 15th or last day. Afterwards a back-dated event, a
 correction or a curriculum edit must show in it, with the tree of its day; an event dated
 after it must not touch it; a move in the tree dated before it discards it. Each check
 compares every stored row with the engine and, on the demo, with the brute force of
@@ -147,23 +147,34 @@ def test_a_move_dated_before_a_snapshot_discards_it(world, admit):
     assert list(FigureSnapshot.objects.values_list("on", flat=True)) == [earlier]
     out = StringIO()
     call_command("snapshot_figures", months=2, stdout=out)
-    assert out.getvalue().count("snapshot of") == 1  # the one discarded, made again
-    assert sorted(FigureSnapshot.objects.values_list("on", flat=True)) == [earlier, month_end]
-    assert kept(month_end) == computed(month_end)
-    assert kept(earlier) == computed(earlier)
+    # the one discarded made again, and each month's 15th
+    assert out.getvalue().count("snapshot of") == 3
+    mid_month, earlier_mid_month = month_end.replace(day=15), earlier.replace(day=15)
+    assert sorted(FigureSnapshot.objects.values_list("on", flat=True)) == [
+        earlier_mid_month,
+        earlier,
+        mid_month,
+        month_end,
+    ]
+    for on in (month_end, mid_month, earlier):
+        assert kept(on) == computed(on)
 
 
-def test_the_fold_keeps_a_months_last_day_when_it_moves_on(world, admit):
+@pytest.mark.parametrize("day", ["last", "15th"])
+def test_the_fold_keeps_a_months_last_day_and_15th_when_it_moves_on(world, admit, day):
     month_end = last_month_end(timezone.localdate())
+    kept_day = month_end if day == "last" else month_end.replace(day=15)
     member = admit(date(2020, 1, 10), ceremony=date(2020, 2, 1), recognized=True)
-    figures.fold(month_end - timedelta(days=1))
-    figures.fold(month_end)
+    figures.fold(kept_day - timedelta(days=2))
+    figures.fold(kept_day - timedelta(days=1))  # the 14th or the 29th, 30th: not kept
+    figures.fold(kept_day)
     assert not FigureSnapshot.objects.exists()
-    # recorded while the figures are those of the month's last day, dated that day
-    services.exempt_member(actor=world.root, member=member, on=month_end, reason="age_health")
-    figures.fold(month_end + timedelta(days=1))
-    assert kept(month_end) == computed(month_end)
-    assert kept(month_end)[1][world.central.pk][("activity", "exempted")] == 1
+    # recorded while the figures are those of the kept day, dated that day
+    services.exempt_member(actor=world.root, member=member, on=kept_day, reason="age_health")
+    figures.fold(kept_day + timedelta(days=1))
+    assert list(FigureSnapshot.objects.values_list("on", flat=True)) == [kept_day]
+    assert kept(kept_day) == computed(kept_day)
+    assert kept(kept_day)[1][world.central.pk][("activity", "exempted")] == 1
 
 
 def test_a_new_rule_version_discards_the_snapshots_from_its_first_day(world, admit):

@@ -74,6 +74,8 @@ def add_months(start: date, months: int, overflow: str = "last_day_of_month") ->
     """
     index = start.year * 12 + start.month - 1 + months
     year, month = divmod(index, 12)
+    if start.day <= 28:  # in every month (most dates: the month's length is not needed)
+        return date(year, month + 1, start.day)
     last = calendar.monthrange(year, month + 1)[1]
     if start.day <= last:
         return date(year, month + 1, start.day)

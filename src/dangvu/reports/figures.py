@@ -27,9 +27,9 @@ How they stay right:
   every 20 seconds; ``last_folded`` says when), and a read's cost does not grow with the
   number of marks.
 - ``rebuild`` recomputes everything with the engine (``manage.py fold_figures --rebuild``).
-- Month-end snapshots (``FigureSnapshot``) keep every organization's figures of a past month's
-  last day, so that a quarter's or a year's report reads stored rows. When the fold moves on
-  from a month's last day it copies the figures of that day; ``make_snapshot`` counts any
+- Snapshots (``FigureSnapshot``) keep every organization's figures of a past month's 15th and
+  last day, so that a quarter's or a year's report reads stored rows and any other past day
+  is at most 8 days from one. When the fold moves on from such a day it copies its figures; ``make_snapshot`` counts any
   past day with the engine (``manage.py snapshot_figures``). A mark says from which day
   figures changed (``since``): the fold recounts the marked organizations in each snapshot
   on or after it, with the tree of the snapshot's day. A move in the tree or a new rule
@@ -81,7 +81,11 @@ from dangvu.reports.models import (
 )
 
 CATCH_UP_DAYS = 31  # beyond this, rebuilding costs less than finding who crossed a boundary
-NEAR_DAYS = 31  # a past day is counted from a snapshot at most this far (month ends: ≤ 16)
+NEAR_DAYS = 31  # a past day is counted from a snapshot at most this far (snapshot days: ≤ 8)
+# Snapshots are kept of each month's 15th and last day (``snapshot_day``): a past day is then
+# at most 8 days from one, and counting from it costs about half of counting from the month's
+# end alone (the members whose figures change in 15 days against 8).
+MID_MONTH = 15
 ENGINE_UP_TO = 20_000  # members: a subtree this small is counted from its ledger faster
 BATCH = 500
 
@@ -144,8 +148,8 @@ def fold(today: date | None = None) -> Folded:
         return rebuild(today)
     marks = list(PendingFigure.objects.values_list("pk", "organization_id", "since"))
     stale = {organization_id for _pk, organization_id, _since in marks}
-    if state.day < today and _month_end(state.day):
-        # the figures of a month's last day: brought up to date, then kept as its snapshot
+    if state.day < today and snapshot_day(state.day):
+        # the figures of a snapshot's day: brought up to date, then kept
         recount(stale, state.day)
         copy_snapshot(state.day)
     recount_snapshots(marks)
@@ -163,8 +167,9 @@ def _forget(marks: list[tuple[int, int, date | None]]) -> None:
         PendingFigure.objects.filter(pk__in=[m[0] for m in marks[start : start + BATCH]]).delete()
 
 
-def _month_end(day: date) -> bool:
-    return (day + timedelta(days=1)).day == 1
+def snapshot_day(day: date) -> bool:
+    """Whether ``day`` is kept as a snapshot: a month's 15th or last day."""
+    return day.day == MID_MONTH or (day + timedelta(days=1)).day == 1
 
 
 def _needs_rebuild(since: date, today: date) -> bool:
@@ -248,7 +253,7 @@ def _new_row(snapshot: FigureSnapshot | None, pk: int, own: Any = None, total: A
 @transaction.atomic
 def make_snapshot(on: date) -> FigureSnapshot:
     """Every organization's figures on the past day ``on``, counted by the engine from the
-    ledger (minutes at national scale: once per month's end), replacing any snapshot of that
+    ledger (minutes at national scale: once per snapshot day), replacing any snapshot of that
     day. Holds the fold's lock, so that no mark is folded while it counts."""
     if on >= timezone.localdate():
         raise DomainError(_("A snapshot is made of a past day."), field="on")

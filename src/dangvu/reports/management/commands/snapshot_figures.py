@@ -1,4 +1,4 @@
-"""Keep the report figures of past months' last days (``reports.figures.make_snapshot``)."""
+"""Keep the report figures of past months' 15th and last days (``reports.figures.make_snapshot``)."""
 
 import time
 from datetime import date, timedelta
@@ -11,20 +11,21 @@ from dangvu.reports import figures
 from dangvu.reports.models import FigureSnapshot
 
 
-def month_ends(count: int, today: date) -> list[date]:
-    """The last days of the ``count`` months before ``today``'s, latest first."""
-    ends, day = [], today.replace(day=1) - timedelta(days=1)
+def snapshot_days(count: int, today: date) -> list[date]:
+    """The last and the 15th days of the ``count`` months before ``today``'s, latest first
+    (``figures.snapshot_day``)."""
+    days, end = [], today.replace(day=1) - timedelta(days=1)
     for _ in range(count):
-        ends.append(day)
-        day = day.replace(day=1) - timedelta(days=1)
-    return ends
+        days += [end, end.replace(day=figures.MID_MONTH)]
+        end = end.replace(day=1) - timedelta(days=1)
+    return days
 
 
 class Command(BaseCommand):
     help = (
-        "Count and keep the figures of every organization on the last day of each of the "
-        "past N months that has no snapshot yet (--months, 12 by default), or on the days "
-        "given with --on (again, if one exists)."
+        "Count and keep the figures of every organization on the 15th and the last day of "
+        "each of the past N months that have no snapshot yet (--months, 12 by default), or on "
+        "the days given with --on (again, if one exists)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,7 +38,9 @@ class Command(BaseCommand):
         days = options["on"]
         if not days:
             kept = set(FigureSnapshot.objects.values_list("on", flat=True))
-            days = [d for d in month_ends(options["months"], timezone.localdate()) if d not in kept]
+            days = [
+                d for d in snapshot_days(options["months"], timezone.localdate()) if d not in kept
+            ]
         for day in days:
             started = time.monotonic()
             snapshot = figures.make_snapshot(day)

@@ -26,8 +26,8 @@ database of ``DANGVU_DATABASE_URL``, a cluster left by ``--keep``, after ``migra
    snapshot's cost); then the product's way to a past day (target <= 10 s and <= 5x DuckDB for
    the root with its subordinates): the snapshot of the last snapshot day before D (a month's
    15th or last day), and ``figures.read_on(root, D)`` and at 8 days from it (the farthest a
-   day is from its nearest snapshot day), checked against DuckDB and the engine; the other nodes through ``tables.figures_on`` against the
-   engine alone;
+   day is from its nearest snapshot day), checked against DuckDB and the engine; the other
+   nodes through ``tables.figures_on`` against the engine alone;
 5. the figure mark's cost per recorded event (the ``figures_stale`` receivers connected or
    not, interleaved, in a new process; target <= 2 ms added);
 6. freshness: when an event shows in ``read(root)`` and in ``read()`` of its cell;

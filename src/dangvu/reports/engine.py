@@ -327,7 +327,8 @@ def count_ledger(
 
 def describe(days: list[Day], known_at: datetime | None, everyone: bool) -> None:
     """Add each day's headcount to their organizations: its total, standing and demographic
-    figures. ``everyone``: the report covers the whole tree (read whole tables, keep what counts)."""
+    figures. ``everyone``: the report covers the whole tree (read whole tables, keep what
+    counts)."""
     counted = {member_id for day in days for member_id in day.headcount}
     # each member's keys on each day, gathered then added at once (one update per member-day)
     keys_on: list[dict[int, list[Key]]] = [{} for _day in days]

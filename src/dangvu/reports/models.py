@@ -57,8 +57,9 @@ class PendingFigure(models.Model):
 
 
 class FigureSnapshot(models.Model):
-    """The figures of every organization on one past day, a month's last day, so that a report
-    for a quarter's or a year's end reads stored rows instead of the whole ledger. Kept exact
+    """The figures of every organization on one past day, a month's 15th or last day, so that
+    a report for a quarter's or a year's end reads stored rows instead of the whole ledger,
+    and any other day starts from one at most 8 days away. Kept exact
     like today's: a back-dated event, a correction or a curriculum edit marks its
     organization, and the fold recounts it in every snapshot on or after the day it changed.
     A change of the tree dated on or before the day (a move, a merge, a new rule version)

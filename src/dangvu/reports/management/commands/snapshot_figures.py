@@ -1,4 +1,5 @@
-"""Keep the report figures of past months' 15th and last days (``reports.figures.make_snapshot``)."""
+"""Keep the report figures of past months' 15th and last days
+(``reports.figures.make_snapshot``)."""
 
 import time
 from datetime import date, timedelta

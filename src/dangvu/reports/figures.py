@@ -28,13 +28,12 @@ How they stay right:
   number of marks.
 - ``rebuild`` recomputes everything with the engine (``manage.py fold_figures --rebuild``).
 - Snapshots (``FigureSnapshot``) keep every organization's figures of a past month's 15th and
-  last day, so that a quarter's or a year's report reads stored rows and any other past day
-  is at most 8 days from one. When the fold moves on from such a day it copies its
-  figures; ``make_snapshot`` counts any past day with the engine (``manage.py
-  snapshot_figures``). A mark says from which day
-  figures changed (``since``): the fold recounts the marked organizations in each snapshot
-  on or after it, with the tree of the snapshot's day. A move in the tree or a new rule
-  version dated on or before a snapshot's day discards the snapshot.
+  last day, so that a quarter's or a year's report reads stored rows and any other past day is
+  at most 8 days from one. When the fold moves on from such a day it copies its figures;
+  ``make_snapshot`` counts any past day with the engine (``manage.py snapshot_figures``). A mark
+  says from which day figures changed (``since``): the fold recounts the marked organizations in
+  each snapshot on or after it, with the tree of the snapshot's day. A move in the tree or a new
+  rule version dated on or before a snapshot's day discards the snapshot.
 - Any other past day near a snapshot (``read_on``) is the snapshot's figures plus the
   difference, counted by the engine on both days, of the few members whose figures changed
   in between (``changed_members``): seconds for the whole country instead of minutes of the

@@ -127,48 +127,58 @@ class DatedAttribute(models.Model):
         return f"{self._meta.verbose_name}: {self.person_id}{since}"
 
 
-class EducationRecord(DatedAttribute):
+class CountedAttribute(DatedAttribute):
+    """A curriculum attribute the report figures count (``reports.engine.CURRICULUM``)."""
+
+    class Meta(DatedAttribute.Meta):
+        abstract = True
+        # the rows dated between two days: whose figures differ between them
+        # (``reports.figures.changed_members``), read from the index alone
+        indexes = [models.Index(fields=["valid_from", "person"], name="%(class)s_dated")]
+
+
+class EducationRecord(CountedAttribute):
     """General education reached (e.g. 12/12) from a date."""
 
     level = models.ForeignKey(GeneralEducation, models.PROTECT, verbose_name=_("level"))
 
-    class Meta(DatedAttribute.Meta):
+    class Meta(CountedAttribute.Meta):
         verbose_name = _("general education")
         verbose_name_plural = _("general education")
         default_related_name = "education_records"
 
 
-class QualificationRecord(DatedAttribute):
+class QualificationRecord(CountedAttribute):
     """A professional qualification obtained (level, field, institution)."""
 
     level = models.ForeignKey(ProfessionalQualification, models.PROTECT, verbose_name=_("level"))
     field = models.CharField(_("field of study"), max_length=200, blank=True)
     institution = models.CharField(_("institution"), max_length=200, blank=True)
 
-    class Meta(DatedAttribute.Meta):
+    class Meta(CountedAttribute.Meta):
         verbose_name = _("professional qualification")
         verbose_name_plural = _("professional qualifications")
         default_related_name = "qualification_records"
 
 
-class PoliticalTheoryRecord(DatedAttribute):
+class PoliticalTheoryRecord(CountedAttribute):
     """A level of political theory reached."""
 
     level = models.ForeignKey(PoliticalTheory, models.PROTECT, verbose_name=_("level"))
 
-    class Meta(DatedAttribute.Meta):
+    class Meta(CountedAttribute.Meta):
         verbose_name = _("political theory")
         verbose_name_plural = _("political theory")
         default_related_name = "political_theory_records"
 
 
-class OccupationRecord(DatedAttribute):
+class OccupationRecord(CountedAttribute):
     """The person's occupation (group counted by the statistics, and its wording)."""
 
     group = models.ForeignKey(OccupationGroup, models.PROTECT, verbose_name=_("occupation group"))
     description = models.CharField(_("occupation"), max_length=200, blank=True)
 
-    class Meta(DatedAttribute.Meta):
+    class Meta(CountedAttribute.Meta):
         verbose_name = _("occupation")
         verbose_name_plural = _("occupations")
         default_related_name = "occupation_records"

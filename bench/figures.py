@@ -46,6 +46,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import gc
+import importlib.util
 import inspect
 import json
 import os
@@ -2232,6 +2233,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.child == "writer":
             return child_writer(args)
         return child_heavy(args)
+    if importlib.util.find_spec("duckdb") is None:  # before an hour of building
+        raise SystemExit(
+            "bench/figures.py needs DuckDB, pyproject.toml's bench group: "
+            "var/uv/bin/uv sync --frozen --group bench"
+        )
     if args.reuse:
         if not os.environ.get("DANGVU_DATABASE_URL"):
             raise SystemExit("--reuse needs DANGVU_DATABASE_URL (printed by a run with --keep)")

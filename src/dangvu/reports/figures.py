@@ -263,12 +263,13 @@ def make_snapshot(on: date) -> FigureSnapshot:
     discard.delete()
     snapshot = FigureSnapshot.objects.create(on=on, made_at=timezone.now())
     _write_all(counted_rows(on), snapshot)
+    _analyze_snapshots()
     return snapshot
 
 
 def copy_snapshot(on: date) -> FigureSnapshot:
     """Keep today's stored figures, which are those of ``on``, as the snapshot of ``on``
-    (one statement; the fold calls it when it moves on from a month's last day)."""
+    (one statement; the fold calls it when it moves on from a snapshot day)."""
     discard = FigureSnapshot.objects.filter(on=on)
     SnapshotFigures.objects.filter(snapshot__in=discard).delete()
     discard.delete()
@@ -282,7 +283,18 @@ def copy_snapshot(on: date) -> FigureSnapshot:
             f" FROM {quote(OrganizationFigures._meta.db_table)}",
             [snapshot.pk],
         )
+    _analyze_snapshots()
     return snapshot
+
+
+def _analyze_snapshots() -> None:
+    """Bring PostgreSQL's statistics of the snapshot rows up to date after a snapshot is
+    written (a sample of the table, a fraction of a second). Until its autovacuum did, the
+    planner took the new snapshot for an empty one and read all its rows to find a node's
+    (at national scale 280,000 rows: 170–470 ms for the root instead of 5 ms)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(SnapshotFigures._meta.db_table)}")
 
 
 def recount_snapshots(marks: list[tuple[int, int, date | None]]) -> None:

@@ -81,7 +81,11 @@ class SnapshotFigures(models.Model):
     ``OrganizationFigures``, for the organization as it was on the snapshot's day."""
 
     snapshot = models.ForeignKey(
-        FigureSnapshot, models.CASCADE, related_name="rows", verbose_name=_("snapshot")
+        FigureSnapshot,
+        models.CASCADE,
+        db_index=False,  # served by the snapshot_figures_once index
+        related_name="rows",
+        verbose_name=_("snapshot"),
     )
     organization = models.ForeignKey(
         "organizations.Organization",

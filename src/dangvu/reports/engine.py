@@ -465,15 +465,16 @@ def _last_changes(member_ids: list[int], everyone: bool) -> dict[int, date]:
         for selected in among(rows, "member_id", member_ids, everyone):
             found.update(selected.order_by().values_list("member_id", flat=True).distinct())
     last: dict[int, date] = {}
-    for rows, dated in (
-        (MembershipEvent.objects, "effective_date"),
-        (PartyAgeDecision.objects, "as_of"),
-    ):
+    dated: list[tuple[Any, str]] = [
+        (MembershipEvent.objects.all(), "effective_date"),
+        (PartyAgeDecision.objects.all(), "as_of"),
+    ]
+    for every, field_name in dated:
         for ids in chunks(found):
             for member_id, latest in (
-                rows.filter(member_id__among=ids)
+                every.filter(member_id__among=ids)
                 .values("member_id")
-                .annotate(latest=Max(dated))
+                .annotate(latest=Max(field_name))
                 .values_list("member_id", "latest")
             ):
                 last[member_id] = max(latest, last.get(member_id, latest))

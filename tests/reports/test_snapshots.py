@@ -14,6 +14,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from dangvu.core.errors import DomainError
@@ -26,7 +27,7 @@ from dangvu.organizations import services as tree
 from dangvu.people import services as people
 from dangvu.reports import engine, figures, tables
 from dangvu.reports.layouts import LAYOUTS
-from dangvu.reports.models import FigureSnapshot, PendingFigure
+from dangvu.reports.models import FigureSnapshot, PendingFigure, SnapshotFigures
 from tests.reports.test_engine import brute_force
 from tests.reports.test_engine import demo as demo  # noqa: F401  (fixture)
 from tests.reports.test_figures import computed
@@ -221,3 +222,26 @@ def test_a_snapshot_is_of_a_past_day(world):
     with pytest.raises(DomainError):
         figures.make_snapshot(timezone.localdate())
     assert not FigureSnapshot.objects.exists()
+
+
+def test_a_written_snapshot_leaves_postgresql_statistics_that_know_its_rows(world, admit):
+    """Until its statistics counted a new snapshot's rows, PostgreSQL read all of them to find
+    one node's (the root of a national snapshot: 170 ms instead of 5): both ways of writing a
+    snapshot analyze the table (on PostgreSQL; SQLite keeps no such statistics)."""
+    admit(date(2020, 1, 10), ceremony=date(2020, 2, 1), recognized=True)
+    month_end = last_month_end(timezone.localdate())
+    figures.fold(month_end)
+    written = [
+        (figures.copy_snapshot, month_end),
+        (figures.make_snapshot, month_end.replace(day=15)),
+    ]
+    for write, on in written:
+        write(on)
+        assert FigureSnapshot.objects.get(on=on).rows.count() > 0
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples FROM pg_class WHERE relname = %s",
+                    [SnapshotFigures._meta.db_table],
+                )
+                assert cursor.fetchone()[0] == SnapshotFigures.objects.count()
